@@ -1,0 +1,59 @@
+from django.contrib import admin
+
+from glossary.forms import TermAdminForm
+from glossary.models import Alias, Category, Source, Term
+
+
+class AliasInline(admin.TabularInline):
+    model = Alias
+    extra = 1
+
+
+class SourceInline(admin.TabularInline):
+    model = Source
+    extra = 1
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position"]
+    list_editable = ["position"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Term)
+class TermAdmin(admin.ModelAdmin):
+    form = TermAdminForm
+    list_display = ["title", "abbreviation", "category", "reviewed", "updated"]
+    list_filter = ["category", "reviewed"]
+    list_select_related = ["category"]
+    search_fields = ["title", "abbreviation", "aliases__name", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+    filter_horizontal = ["related"]
+    inlines = [AliasInline, SourceInline]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "abbreviation", "summary", "category"]}),
+        ("Entry", {"fields": ["body", "related", "reviewed"]}),
+    ]
+
+    def save_model(self, request, obj, form, change):
+        # The form rendered the body while validating it; body_html is never edited by hand.
+        obj.body_html = form.rendered.html
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        term = form.instance
+        term.links.set(Term.objects.filter(slug__in=form.rendered.linked))
+        # Links to this term show its abbreviation or title: bring them up to date.
+        Term.objects.filter(links=term).exclude(pk=term.pk).rerender()
+
+    def delete_model(self, request, obj):
+        linking = list(Term.objects.filter(links=obj).exclude(pk=obj.pk).values_list("pk", flat=True))
+        super().delete_model(request, obj)
+        Term.objects.filter(pk__in=linking).rerender()
+
+    def delete_queryset(self, request, queryset):
+        linking = list(Term.objects.filter(links__in=queryset).values_list("pk", flat=True))
+        super().delete_queryset(request, queryset)
+        Term.objects.filter(pk__in=linking).rerender()

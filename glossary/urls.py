@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
+from django.urls import include, path
+
+from glossary import views
+from glossary.sitemaps import sitemaps
+
+glossary_patterns = [
+    path("", views.home, name="home"),
+    path("terms/", views.term_index, name="term_index"),
+    path("terms/<slug:slug>/", views.term_detail, name="term_detail"),
+    path("definitions/", views.term_definitions, name="term_definitions"),
+]
+
+urlpatterns = [
+    path("", include((glossary_patterns, "glossary"))),
+    path("admin/", admin.site.urls),
+    # Under the names django-markdownx's editor expects; paths set in settings.MARKDOWNX_*_PATH.
+    path("editor/markdownify/", views.markdown_preview, name="markdownx_markdownify"),
+    path("editor/upload/", views.markdown_upload, name="markdownx_upload"),
+    path("sitemap.xml", sitemap, {"sitemaps": sitemaps}, name="django.contrib.sitemaps.views.sitemap"),
+]

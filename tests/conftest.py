@@ -1,0 +1,116 @@
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.test import override_settings
+
+from glossary.content import load_content
+from glossary.models import Category, Term
+
+# pytest-playwright runs an event loop; without this, creating the live server's database fails
+# with SynchronousOnlyOperation.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def collected_static(tmp_path_factory):
+    """Tests run with the production static storage (hashed names), which needs collectstatic."""
+    static_root = tmp_path_factory.mktemp("static")
+    with override_settings(STATIC_ROOT=static_root):
+        call_command("collectstatic", "--noinput", verbosity=0)
+        yield static_root
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture
+def glossary(db):
+    """The real content of content/, loaded."""
+    load_content(CONTENT_DIR)
+
+
+def term_file(title="A term", summary="What it is.", body="", **keys):
+    """The text of a term file; extra keys are written as YAML as given (strings are raw YAML)."""
+    lines = [f"title: {title}", f"summary: {summary}"]
+    lines += [f"{key}: {value}" for key, value in keys.items()]
+    return "---\n" + "\n".join(lines) + "\n---\n" + textwrap.dedent(body)
+
+
+@pytest.fixture
+def content(tmp_path):
+    """A content directory to write files into: content.write("cmo", text) or content.raw(...)."""
+
+    class ContentDir:
+        path = tmp_path
+
+        def __init__(self):
+            (tmp_path / "terms").mkdir()
+            (tmp_path / "categories.yml").write_text(
+                "- slug: organizations\n  name: Organizations and roles\n  description: Who does what.\n"
+                "- slug: quality\n  name: Manufacturing and quality\n  description: How it is made.\n"
+            )
+
+        def write(self, slug, text):
+            (tmp_path / "terms" / f"{slug}.md").write_text(text, encoding="utf-8")
+
+        def raw(self, name, data):
+            (tmp_path / "terms" / name).write_bytes(data)
+
+        def remove(self, slug):
+            (tmp_path / "terms" / f"{slug}.md").unlink()
+
+    return ContentDir()
+
+
+@pytest.fixture
+def make_term(db):
+    """Create a term straight in the database, body rendered as the loader would."""
+
+    def make(slug, title=None, abbreviation="", summary="A summary.", body="", category=None, **fields):
+        term = Term(
+            slug=slug,
+            title=title or slug.replace("-", " ").capitalize(),
+            abbreviation=abbreviation,
+            summary=summary,
+            body=body,
+            category=category,
+            **fields,
+        )
+        term.render_body(Term.objects.link_targets(set()).get)
+        term.save()
+        return term
+
+    return make
+
+
+@pytest.fixture
+def category(db):
+    return Category.objects.create(slug="quality", name="Manufacturing and quality", description="How.")
+
+
+@pytest.fixture
+def artifacts():
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
