@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from glossary.forms import TermAdminForm
+from glossary.forms import SourceForm, TermAdminForm
 from glossary.models import Alias, Category, Source, Term
 
 
@@ -11,6 +11,7 @@ class AliasInline(admin.TabularInline):
 
 class SourceInline(admin.TabularInline):
     model = Source
+    form = SourceForm
     extra = 1
 
 

@@ -8,7 +8,6 @@ touching only what differs, and returns a Report of what it created, updated, le
 
 import datetime
 import difflib
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -131,7 +130,7 @@ class FileReader:
     """Collects the problems of one file while its parts are read."""
 
     def __init__(self, path, problems):
-        self.path = str(path)
+        self.path = display_path(path)
         self.problems = problems
 
     def problem(self, line, message):
@@ -222,7 +221,7 @@ class FileReader:
             self.problem(line, f"“{key}” must be a list (one “- item” per line), not {describe(value)}")
             return None
         items = []
-        for item, item_node in zip(value, node.value):
+        for item, item_node in zip(value, node.value, strict=True):
             item_line = first_line + item_node.start_mark.line
             if kind == "list of sources":
                 source = self.check_source(item, item_line)
@@ -242,7 +241,9 @@ class FileReader:
             return None
         unknown = set(item) - SOURCE_KEYS
         if unknown:
-            self.problem(line, f"unknown key “{sorted(map(str, unknown))[0]}” in a source: use “title” and “url”")
+            self.problem(
+                line, f"unknown key “{sorted(map(str, unknown))[0]}” in a source: use “title” and “url”"
+            )
         title, url = item.get("title"), item.get("url")
         ok = True
         if not isinstance(title, str) or not title.strip():
@@ -258,6 +259,15 @@ class FileReader:
                 self.problem(line, f"source URL “{url}” is not a valid http:// or https:// address")
                 ok = False
         return (title.strip(), url.strip()) if ok else None
+
+
+def display_path(path):
+    """The path as a person would type it: relative to the current directory when inside it."""
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def describe(value):
@@ -290,7 +300,9 @@ def read_term_file(path, problems):
         return None
     lines = text.splitlines(keepends=True)
     if lines[0].strip() != "---":
-        reader.problem(1, "no front matter: a term file starts with a “---” line, its keys, then another “---”")
+        reader.problem(
+            1, "no front matter: a term file starts with a “---” line, its keys, then another “---”"
+        )
         return None
     end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
     if end is None:
@@ -359,12 +371,12 @@ def read_content(root):
     """Read and check every file under `root`; returns Content or raises ContentError."""
     root = Path(root)
     if not root.is_dir():
-        raise ContentError([Problem(str(root), 1, "no such content directory")])
+        raise ContentError([Problem(display_path(root), 1, "no such content directory")])
     problems = []
     categories = read_categories(root / "categories.yml", problems)
     terms_dir = root / "terms"
     if not terms_dir.is_dir():
-        raise ContentError([*problems, Problem(str(terms_dir), 1, "no terms directory: add content/terms/")])
+        raise ContentError([*problems, Problem(display_path(terms_dir), 1, "no terms directory: add terms/")])
     terms = []
     for path in sorted(terms_dir.iterdir()):
         if path.name.startswith("."):
@@ -400,7 +412,9 @@ def check_references(terms, category_slugs, problems):
             if slug == term.slug:
                 reader.problem(term.lines["related"], "a term cannot list itself in “related”")
             elif slug not in by_slug:
-                reader.problem(term.lines["related"], f"related term “{slug}” does not exist{nearest(slug, by_slug)}")
+                reader.problem(
+                    term.lines["related"], f"related term “{slug}” does not exist{nearest(slug, by_slug)}"
+                )
 
     targets = {slug: term.link_target() for slug, term in by_slug.items()}
     for term in terms:
@@ -464,9 +478,7 @@ TERM_FIELDS = ["title", "abbreviation", "summary", "body", "body_html", "categor
 
 def sync_terms(files):
     counts = Counts()
-    existing = {
-        t.slug: t for t in Term.objects.prefetch_related("aliases", "sources", "related", "links")
-    }
+    existing = {t.slug: t for t in Term.objects.prefetch_related("aliases", "sources", "related", "links")}
     wanted = {f.slug for f in files}
     # Removed first, so that a file renamed to a new slug can keep its title.
     gone = [slug for slug in existing if slug not in wanted]

@@ -1,8 +1,8 @@
 from django import forms
 from markdownx.widgets import AdminMarkdownxWidget
 
-from glossary.models import Term
-from glossary.rendering import wikilink_slugs
+from glossary.models import Source, Term
+from glossary.rendering import render_markdown, wikilink_slugs
 
 
 class TermAdminForm(forms.ModelForm):
@@ -10,7 +10,7 @@ class TermAdminForm(forms.ModelForm):
 
     class Meta:
         model = Term
-        fields = "__all__"
+        fields = ["title", "slug", "abbreviation", "summary", "category", "body", "related", "reviewed"]
         widgets = {
             "body": AdminMarkdownxWidget,
             "summary": forms.Textarea(attrs={"rows": 2}),
@@ -29,10 +29,25 @@ class TermAdminForm(forms.ModelForm):
         slug = cleaned.get("slug")
         if slug and slug not in targets:
             # A new term may link to itself before it exists.
-            preview = Term(slug=slug, title=cleaned.get("title", slug), abbreviation=cleaned.get("abbreviation", ""))
+            preview = Term(
+                slug=slug, title=cleaned.get("title", slug), abbreviation=cleaned.get("abbreviation", "")
+            )
             targets[slug] = preview.link_target()
-        self.rendered = self.instance.render_body(targets.get)
+        self.rendered = render_markdown(body, targets.get)
         if self.rendered.missing:
             links = ", ".join(f"[[{s}]]" for s in self.rendered.missing)
-            self.add_error("body", f"These links name no term: {links}. Check the slug, or add the term first.")
+            self.add_error(
+                "body", f"These links name no term: {links}. Check the slug, or add the term first."
+            )
         return cleaned
+
+
+class SourceForm(forms.ModelForm):
+    # Django 6 assumes https for a URL typed without a scheme; say so now rather than rely on a default.
+    url = forms.URLField(
+        assume_scheme="https", max_length=500, help_text=Source._meta.get_field("url").help_text
+    )
+
+    class Meta:
+        model = Source
+        fields = ["title", "url"]

@@ -89,7 +89,8 @@ class Term(models.Model):
         help_text="The term’s address, /terms/<slug>/. Changing it breaks links from other sites.",
     )
     title = models.CharField(
-        max_length=200, help_text="The full name in sentence case, e.g. “Contract manufacturing organization”."
+        max_length=200,
+        help_text="The full name in sentence case, e.g. “Contract manufacturing organization”.",
     )
     abbreviation = models.CharField(max_length=30, blank=True, help_text="The usual short form, e.g. “CMO”.")
     summary = models.TextField(

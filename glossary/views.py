@@ -55,7 +55,9 @@ def term_definitions(request):
     terms = Term.objects.select_related("category").only(
         "slug", "title", "abbreviation", "summary", "category__name", "category__slug"
     )
-    groups = [(letter, [e for e in entries if not e.is_abbreviation]) for letter, entries in terms.alphabetical()]
+    groups = [
+        (letter, [e for e in entries if not e.is_abbreviation]) for letter, entries in terms.alphabetical()
+    ]
     groups = [(letter, entries) for letter, entries in groups if entries]
     return render(
         request,

@@ -22,7 +22,9 @@ CMO = term_file(
     reviewed="2026-11-25",
     body="A CMO often works beside a [[cro]] and under [[cro|a research partner's]] eye.\n",
 )
-CRO = term_file("Contract research organization", "A company that runs trials for a sponsor.", abbreviation="CRO")
+CRO = term_file(
+    "Contract research organization", "A company that runs trials for a sponsor.", abbreviation="CRO"
+)
 
 
 def load(path, *args):
@@ -128,9 +130,12 @@ def test_it_replaces_changed_aliases_and_sources(good):
 
 def test_it_removes_terms_whose_files_are_gone(good):
     load(good.path)
-    good.write("cmo", CMO.replace("related: [cro]", "related: []").replace("[[cro]]", "CRO").replace(
-        "[[cro|a research partner's]]", "a partner's"
-    ))
+    good.write(
+        "cmo",
+        CMO.replace("related: [cro]", "related: []")
+        .replace("[[cro]]", "CRO")
+        .replace("[[cro|a research partner's]]", "a partner's"),
+    )
     good.remove("cro")
 
     out, _ = load(good.path)
@@ -154,7 +159,9 @@ def test_a_renamed_file_keeps_its_title(good):
 def test_dry_run_reports_what_would_change_and_writes_nothing(good):
     load(good.path)
     good.write("cro", CRO.replace("runs trials", "runs clinical trials"))
-    good.write("cdmo", term_file("Contract development and manufacturing organization", "Develops and makes."))
+    good.write(
+        "cdmo", term_file("Contract development and manufacturing organization", "Develops and makes.")
+    )
     before = database_state()
 
     out, _ = load(good.path, "--dry-run")
@@ -176,27 +183,87 @@ BAD_FILES = [
     ("empty", b"", "empty.md:1: the file is empty"),
     ("blank", b"  \n\n", "blank.md:1: the file is empty"),
     ("no-front-matter", b"title: X\nsummary: Y\n", "no-front-matter.md:1: no front matter"),
-    ("unclosed", b"---\ntitle: X\nsummary: Y\n", "unclosed.md:1: the front matter that starts here is never closed"),
+    (
+        "unclosed",
+        b"---\ntitle: X\nsummary: Y\n",
+        "unclosed.md:1: the front matter that starts here is never closed",
+    ),
     ("broken-yaml", b"---\ntitle: X\nsummary: [unclosed\n---\n", "broken-yaml.md:4: broken YAML"),
     ("bad-indent", b"---\ntitle: X\n  summary: Y\n---\n", "bad-indent.md:3: broken YAML"),
     ("not-a-mapping", b"---\n- a list\n---\n", "not-a-mapping.md:2: the front matter must be a set of"),
     ("no-title", b"---\nsummary: Y\n---\n", "no-title.md:2: \u201ctitle\u201d is missing"),
     ("empty-title", b"---\ntitle:\nsummary: Y\n---\n", "empty-title.md:2: \u201ctitle\u201d is empty"),
-    ("blank-summary", b"---\ntitle: X\nsummary: '  '\n---\n", "blank-summary.md:3: \u201csummary\u201d is empty"),
-    ("number-title", b"---\ntitle: 2024\nsummary: Y\n---\n", "number-title.md:2: \u201ctitle\u201d must be text, not a number"),
-    ("alias-text", b"---\ntitle: X\nsummary: Y\naliases: CMO\n---\n", "alias-text.md:4: \u201caliases\u201d must be a list"),
-    ("bad-date", b"---\ntitle: X\nsummary: Y\nreviewed: last week\n---\n", "bad-date.md:4: \u201creviewed\u201d must be a date"),
-    ("impossible-date", b"---\ntitle: X\nsummary: Y\nreviewed: 2026-02-30\n---\n", "impossible-date.md:4: cannot read this value"),
-    ("unknown-key", b"---\ntitle: X\nsummary: Y\ntitel: Z\n---\n", "unknown-key.md:4: unknown key \u201ctitel\u201d in the front matter: did you mean \u201ctitle\u201d?"),
-    ("twice", b"---\ntitle: X\nsummary: Y\ntitle: Z\n---\n", "twice.md:4: key \u201ctitle\u201d is given twice (first on line 2)"),
-    ("Bad_Name", b"---\ntitle: X\nsummary: Y\n---\n", "Bad_Name.md:1: file name \u201cBad_Name.md\u201d is not a valid slug"),
+    (
+        "blank-summary",
+        b"---\ntitle: X\nsummary: '  '\n---\n",
+        "blank-summary.md:3: \u201csummary\u201d is empty",
+    ),
+    (
+        "number-title",
+        b"---\ntitle: 2024\nsummary: Y\n---\n",
+        "number-title.md:2: \u201ctitle\u201d must be text, not a number",
+    ),
+    (
+        "alias-text",
+        b"---\ntitle: X\nsummary: Y\naliases: CMO\n---\n",
+        "alias-text.md:4: \u201caliases\u201d must be a list",
+    ),
+    (
+        "bad-date",
+        b"---\ntitle: X\nsummary: Y\nreviewed: last week\n---\n",
+        "bad-date.md:4: \u201creviewed\u201d must be a date",
+    ),
+    (
+        "impossible-date",
+        b"---\ntitle: X\nsummary: Y\nreviewed: 2026-02-30\n---\n",
+        "impossible-date.md:4: cannot read this value",
+    ),
+    (
+        "unknown-key",
+        b"---\ntitle: X\nsummary: Y\ntitel: Z\n---\n",
+        "unknown-key.md:4: unknown key \u201ctitel\u201d in the front matter: did you mean \u201ctitle\u201d?",
+    ),
+    (
+        "twice",
+        b"---\ntitle: X\nsummary: Y\ntitle: Z\n---\n",
+        "twice.md:4: key \u201ctitle\u201d is given twice (first on line 2)",
+    ),
+    (
+        "Bad_Name",
+        b"---\ntitle: X\nsummary: Y\n---\n",
+        "Bad_Name.md:1: file name \u201cBad_Name.md\u201d is not a valid slug",
+    ),
     ("latin1", "---\ntitle: Caf\u00e9\nsummary: Y\n---\n".encode("latin-1"), "latin1.md:2: not UTF-8 text"),
-    ("missing-related", b"---\ntitle: X\nsummary: Y\nrelated: [nope]\n---\n", "missing-related.md:4: related term \u201cnope\u201d does not exist"),
-    ("self-related", b"---\ntitle: X\nsummary: Y\nrelated: [self-related]\n---\n", "self-related.md:4: a term cannot list itself"),
-    ("missing-link", b"---\ntitle: X\nsummary: Y\n---\nFirst line.\n\nSee [[nope]].\n", "missing-link.md:7: [[nope]] links to a term that does not exist"),
-    ("bad-category", b"---\ntitle: X\nsummary: Y\ncategory: nope\n---\n", "bad-category.md:4: category \u201cnope\u201d is not in categories.yml"),
-    ("bad-url", b"---\ntitle: X\nsummary: Y\nsources:\n  - title: A rule\n    url: javascript:alert(1)\n---\n", "bad-url.md:5: source URL \u201cjavascript:alert(1)\u201d is not a valid"),
-    ("untitled-source", b"---\ntitle: X\nsummary: Y\nsources:\n  - url: https://example.org/\n---\n", "untitled-source.md:5: a source needs a \u201ctitle\u201d"),
+    (
+        "missing-related",
+        b"---\ntitle: X\nsummary: Y\nrelated: [nope]\n---\n",
+        "missing-related.md:4: related term \u201cnope\u201d does not exist",
+    ),
+    (
+        "self-related",
+        b"---\ntitle: X\nsummary: Y\nrelated: [self-related]\n---\n",
+        "self-related.md:4: a term cannot list itself",
+    ),
+    (
+        "missing-link",
+        b"---\ntitle: X\nsummary: Y\n---\nFirst line.\n\nSee [[nope]].\n",
+        "missing-link.md:7: [[nope]] links to a term that does not exist",
+    ),
+    (
+        "bad-category",
+        b"---\ntitle: X\nsummary: Y\ncategory: nope\n---\n",
+        "bad-category.md:4: category \u201cnope\u201d is not in categories.yml",
+    ),
+    (
+        "bad-url",
+        b"---\ntitle: X\nsummary: Y\nsources:\n  - title: A rule\n    url: javascript:alert(1)\n---\n",
+        "bad-url.md:5: source URL \u201cjavascript:alert(1)\u201d is not a valid",
+    ),
+    (
+        "untitled-source",
+        b"---\ntitle: X\nsummary: Y\nsources:\n  - url: https://example.org/\n---\n",
+        "untitled-source.md:5: a source needs a \u201ctitle\u201d",
+    ),
 ]
 
 
@@ -213,7 +280,9 @@ def test_it_reports_bad_input_with_file_and_line_and_loads_nothing(good, name, d
 
 
 def test_two_terms_with_the_same_title_are_refused(good):
-    good.write("contract-research", CRO.replace("Contract research organization", "contract RESEARCH organization"))
+    good.write(
+        "contract-research", CRO.replace("Contract research organization", "contract RESEARCH organization")
+    )
 
     problems = problems_of(good.path)
 
@@ -256,7 +325,9 @@ def test_the_command_prints_each_problem_and_fails(good):
 def test_a_file_that_is_not_markdown_is_reported(good):
     good.raw("notes.txt", b"hello")
 
-    assert problems_of(good.path) == [f"{good.path / 'terms' / 'notes.txt'}:1: not a term file: term files are named <slug>.md"]
+    assert problems_of(good.path) == [
+        f"{good.path / 'terms' / 'notes.txt'}:1: not a term file: term files are named <slug>.md"
+    ]
 
 
 def test_a_missing_content_directory_is_reported(tmp_path, db):
@@ -267,7 +338,9 @@ def test_broken_categories_are_reported_with_their_line(good):
     (good.path / "categories.yml").write_text("- slug: ok\n  name: OK\n- slug: Not OK\n  name: Bad\n")
     good.write("cmo", CMO.replace("category: organizations", "category: ok"))
 
-    assert problems_of(good.path) == [f"{good.path / 'categories.yml'}:3: category slug “Not OK” is not a valid slug"]
+    assert problems_of(good.path) == [
+        f"{good.path / 'categories.yml'}:3: category slug “Not OK” is not a valid slug"
+    ]
 
 
 def test_categories_are_synced_in_file_order(good):

@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from glossary.content import ContentError, load_content
+from glossary.content import ContentError, display_path, load_content
 
 
 class Command(BaseCommand):
@@ -24,7 +24,7 @@ class Command(BaseCommand):
                 self.stderr.write(str(problem))
             count = len(e.problems)
             raise CommandError(
-                f"{count} problem{'s' if count != 1 else ''} found in {path}; nothing was loaded."
+                f"{count} problem{'s' if count != 1 else ''} found in {display_path(path)}; nothing was loaded."
             ) from None
 
         prefix = "Dry run, nothing written. Would have: " if dry_run else ""

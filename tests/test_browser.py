@@ -1,0 +1,140 @@
+"""What only a browser shows: real navigation, layout at two widths, and axe-core accessibility checks."""
+
+import re
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from glossary.content import load_content
+from tests.conftest import CONTENT_DIR
+
+pytestmark = pytest.mark.browser
+
+SIZES = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+axe = Axe()
+
+
+@pytest.fixture
+def site(live_server, transactional_db):
+    load_content(CONTENT_DIR)
+    return live_server.url
+
+
+@pytest.fixture
+def visit(page, site):
+    """Open a path and fail on any request that leaves the site."""
+    outside = []
+    page.on("request", lambda request: None if request.url.startswith(site) else outside.append(request.url))
+
+    def go(path):
+        response = page.goto(site + path)
+        assert response.status == 200, path
+        return page
+
+    yield go
+    assert outside == [], outside
+
+
+def assert_accessible(page):
+    results = axe.run(page)
+    assert results.violations_count == 0, results.generate_report()
+
+
+def shot(page, artifacts, name):
+    page.screenshot(path=artifacts / f"{name}.png", full_page=True)
+
+
+def assert_no_sideways_scroll(page):
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_learner_finds_a_term_from_the_home_page(page, visit, size, artifacts):
+    page.set_viewport_size(SIZES[size])
+
+    visit("/")
+    expect(page.locator("h1")).to_have_count(1)
+    assert_accessible(page)
+    assert_no_sideways_scroll(page)
+    shot(page, artifacts, f"home-{size}")
+
+    page.get_by_role("link", name="Browse the A–Z").click()
+    expect(page.locator("h1")).to_have_text("A–Z index")
+    assert_accessible(page)
+    assert_no_sideways_scroll(page)
+    shot(page, artifacts, f"index-{size}")
+
+    page.get_by_role("link", name="Contract manufacturing organization", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/terms/cmo/$"))
+    expect(page.locator("h1")).to_have_text("Contract manufacturing organization")
+    assert_accessible(page)
+    assert_no_sideways_scroll(page)
+    shot(page, artifacts, f"term-{size}")
+
+    page.locator(".prose a.term-link").first.click()
+    expect(page).not_to_have_url(re.compile(r"/terms/cmo/$"))
+    expect(page.locator("h1")).to_have_count(1)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_index_filters_by_topic_and_jumps_to_a_letter(page, visit, size, artifacts):
+    page.set_viewport_size(SIZES[size])
+    visit("/terms/")
+
+    page.get_by_role("navigation", name="Filter by topic").get_by_role(
+        "link", name=re.compile("^Development stages")
+    ).click()
+    expect(page.locator("h1")).to_have_text("Development stages")
+    expect(page.get_by_role("link", name="Phase 3 clinical trial")).to_be_visible()
+    expect(page.get_by_role("link", name="Contract manufacturing organization", exact=True)).to_have_count(0)
+    assert_accessible(page)
+
+    page.get_by_role("navigation", name="Jump to letter").get_by_role("link", name="P").click()
+    expect(page).to_have_url(re.compile("#letter-P$"))
+    expect(page.locator("#letter-P")).to_be_in_viewport()
+    shot(page, artifacts, f"index-filtered-{size}")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_definitions_page_is_accessible(page, visit, size, artifacts):
+    page.set_viewport_size(SIZES[size])
+    visit("/definitions/")
+
+    expect(page.locator("dt").first).to_be_visible()
+    assert_accessible(page)
+    assert_no_sideways_scroll(page)
+    shot(page, artifacts, f"definitions-{size}")
+
+
+@pytest.mark.parametrize("path", ["/", "/terms/", "/terms/cdmo/"])
+def test_the_dark_scheme_is_accessible_too(page, visit, path, artifacts):
+    page.emulate_media(color_scheme="dark")
+    visit(path)
+
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") != "rgb(255, 255, 255)"
+    assert_accessible(page)
+    if path == "/terms/cdmo/":
+        shot(page, artifacts, "term-dark")
+
+
+def test_the_skip_link_is_the_first_stop_for_a_keyboard(page, visit):
+    visit("/terms/cro/")
+
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to main content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+
+
+def test_pages_work_without_javascript(browser, site):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+
+    page.goto(site + "/terms/")
+    page.get_by_role("link", name="Contract research organization", exact=True).click()
+
+    expect(page.locator("h1")).to_have_text("Contract research organization")
+    context.close()

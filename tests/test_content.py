@@ -1,0 +1,53 @@
+"""The glossary's own content: it loads cleanly and keeps the promises of PRODUCT.md."""
+
+import re
+
+import pytest
+
+from glossary.content import read_content
+from glossary.models import CORE_SLUGS
+from tests.conftest import CONTENT_DIR
+
+PRIMARY_SOURCE_HOSTS = (
+    "www.ecfr.gov", "www.law.cornell.edu", "www.fda.gov", "www.ich.org", "database.ich.org",
+    "eur-lex.europa.eu", "clinicaltrials.gov", "www.federalregister.gov", "www.who.int",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def terms():
+    return read_content(CONTENT_DIR).terms
+
+
+def test_every_core_term_and_at_least_twenty_more_exist(terms):
+    slugs = {t.slug for t in terms}
+
+    assert set(CORE_SLUGS) <= slugs
+    assert len(slugs - set(CORE_SLUGS)) >= 20
+
+
+def test_every_summary_is_short_plain_text(terms):
+    for term in terms:
+        assert len(term.summary.split()) <= 30, term.slug
+        assert not re.search(r"[*_`\[\]<>]", term.summary), term.slug
+
+
+def test_every_entry_cites_a_primary_source(terms):
+    for term in terms:
+        hosts = [re.match(r"https://([^/]+)/", url).group(1) for _, url in term.sources]
+        assert any(host in PRIMARY_SOURCE_HOSTS for host in hosts), term.slug
+
+
+def test_every_entry_has_a_body_with_an_example_and_links(terms):
+    for term in terms:
+        words = len(term.body.split())
+        assert 100 <= words <= 600, (term.slug, words)
+        assert "example" in term.body.lower(), term.slug
+        assert term.links, term.slug
+        assert term.related, term.slug
+
+
+def test_every_entry_has_a_category_and_a_review_date(terms):
+    for term in terms:
+        assert term.category, term.slug
+        assert term.reviewed, term.slug

@@ -1,0 +1,193 @@
+"""Every page type: status, content, and a query count that does not grow with the data."""
+
+import pytest
+from django.urls import reverse
+
+from glossary.models import Alias, Source
+
+
+@pytest.fixture
+def cmo(make_term, category):
+    term = make_term(
+        "cmo",
+        "Contract manufacturing organization",
+        abbreviation="CMO",
+        summary="A company that makes medicines for another company.",
+        category=category,
+        body="Makes **medicines**.",
+    )
+    Alias.objects.create(term=term, name="contract manufacturer")
+    Source.objects.create(
+        term=term, title="21 CFR 211.22", url="https://www.ecfr.gov/current/title-21/part-211"
+    )
+    return term
+
+
+def relate(term, make_term, count):
+    others = [make_term(f"other-{i}", f"Other term {i}") for i in range(count)]
+    term.related.add(*others[: count // 2])
+    for other in others[count // 2 :]:
+        other.related.add(term)  # listed by the other side: still shown on this term's page
+    return others
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_a_term_page_costs_the_same_queries_whatever_its_related_terms(
+    client, cmo, make_term, count, django_assert_num_queries
+):
+    relate(cmo, make_term, count)
+
+    with django_assert_num_queries(4):
+        response = client.get(cmo.get_absolute_url())
+
+    assert response.status_code == 200
+    assert len(response.context["related"]) == count
+
+
+def test_a_term_page_shows_the_whole_entry(client, cmo, make_term):
+    cro = make_term("cro", "Contract research organization", abbreviation="CRO", summary="Runs trials.")
+    cdmo = make_term("cdmo", "Contract development and manufacturing organization")
+    cmo.related.add(cro)
+    cdmo.related.add(cmo)
+
+    response = client.get("/terms/cmo/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count("<h1") == 1
+    assert "<title>Contract manufacturing organization (CMO) · " in html
+    assert "A company that makes medicines for another company." in html
+    assert "<strong>medicines</strong>" in html
+    assert "contract manufacturer" in html
+    assert 'href="https://www.ecfr.gov/current/title-21/part-211"' in html
+    # Related in both directions: CMO lists CRO, and CDMO lists CMO.
+    assert 'href="/terms/cro/"' in html
+    assert 'href="/terms/cdmo/"' in html
+    assert 'href="/terms/quality/"' not in html
+    assert 'href="/terms/?category=quality"' in html
+
+
+def test_related_terms_show_on_both_pages(client, cmo, make_term):
+    cro = make_term("cro", "Contract research organization")
+    cmo.related.add(cro)
+
+    assert 'href="/terms/cmo/"' in client.get("/terms/cro/").content.decode()
+
+
+def test_an_unknown_term_is_a_helpful_404(client, db):
+    response = client.get("/terms/no-such-term/")
+
+    assert response.status_code == 404
+    assert "Find the term in the A–Z index" in response.content.decode()
+
+
+def test_titles_and_summaries_are_escaped(client, make_term):
+    make_term("evil", "<script>alert(1)</script>", summary='"><img src=x onerror=alert(1)>')
+
+    for url in ("/terms/evil/", "/terms/", "/definitions/"):
+        html = client.get(url).content.decode()
+        assert "<script>alert(1)" not in html
+        assert "<img src=x" not in html
+        assert "&lt;script&gt;" in html
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_the_a_to_z_index_lists_terms_by_title_and_abbreviation(
+    client, cmo, make_term, count, django_assert_num_queries
+):
+    for i in range(count):
+        make_term(f"zeta-{i}", f"Zeta {i}", abbreviation=f"Z{i}")
+
+    with django_assert_num_queries(2):
+        response = client.get(reverse("glossary:term_index"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count("<h1") == 1
+    assert 'id="letter-C"' in html
+    assert 'href="#letter-C"' in html
+    assert 'href="#letter-B"' not in html  # no term under B: not a link
+    assert ">Contract manufacturing organization</a>" in html
+    assert '<abbr title="Contract manufacturing organization">CMO</abbr>' in html  # the cross-reference
+    assert html.count('href="/terms/zeta-') == 2 * count
+
+
+def test_the_index_can_be_narrowed_to_a_category(client, cmo, make_term):
+    make_term("phase-1", "Phase 1 clinical trial")
+
+    response = client.get("/terms/?category=quality")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<h1>Manufacturing and quality</h1>" in html
+    assert 'href="/terms/cmo/"' in html
+    assert 'href="/terms/phase-1/"' not in html
+    assert 'aria-current="page">Manufacturing and quality' in html
+
+
+@pytest.mark.parametrize("value", ["nope", "<script>", "x" * 5000, "quality'--"])
+def test_an_unknown_category_shows_every_term_with_a_note(client, cmo, value):
+    response = client.get("/terms/", {"category": value})
+
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "There is no topic called" in html
+    assert 'href="/terms/cmo/"' in html
+    assert "<script>" not in html.split("<main")[1]
+
+
+@pytest.mark.parametrize("count", [1, 30])
+def test_the_definitions_page_shows_every_summary(client, cmo, make_term, count, django_assert_num_queries):
+    for i in range(count):
+        make_term(f"term-{i}", f"Term {i}", summary=f"Summary number {i}.")
+
+    with django_assert_num_queries(1):
+        response = client.get(reverse("glossary:term_definitions"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "A company that makes medicines for another company." in html
+    assert html.count("Summary number") == count
+    assert "Manufacturing and quality" in html
+
+
+@pytest.mark.parametrize("count", [0, 30])
+def test_the_home_page_leads_to_the_core_terms_and_topics(
+    client, cmo, make_term, count, django_assert_num_queries
+):
+    for i in range(count):
+        make_term(f"term-{i}", f"Term {i}")
+
+    with django_assert_num_queries(3):
+        response = client.get(reverse("glossary:home"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count("<h1") == 1
+    assert 'href="/terms/cmo/"' in html
+    assert 'href="/terms/?category=quality"' in html
+    assert 'href="/terms/"' in html
+    assert 'href="/definitions/"' in html
+    assert f"explains {count + 1} terms" in html
+
+
+def test_every_page_has_a_language_a_skip_link_and_landmarks(client, cmo):
+    for url in ("/", "/terms/", "/definitions/", "/terms/cmo/"):
+        html = client.get(url).content.decode()
+        assert '<html lang="en-US">' in html
+        assert 'class="skip-link" href="#main"' in html
+        assert '<main id="main"' in html
+        assert "<header" in html and "<footer" in html and "<nav" in html
+        assert "http://" not in html.split("<body")[0] and "https://" not in html.split("<body")[0]
+
+
+def test_the_sitemap_lists_every_term(client, cmo, make_term):
+    make_term("cro", "Contract research organization")
+
+    response = client.get("/sitemap.xml")
+
+    xml = response.content.decode()
+    assert response.status_code == 200
+    assert "<loc>http://testserver/terms/cmo/</loc>" in xml
+    assert "<loc>http://testserver/terms/cro/</loc>" in xml
+    assert "<loc>http://testserver/terms/</loc>" in xml
