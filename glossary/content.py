@@ -15,11 +15,10 @@ import yaml
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from glossary.models import Alias, Category, Source, Term, validate_slug
-from glossary.rendering import LinkTarget, render_markdown
+from glossary.rendering import render_markdown
 
 # A front matter key: (type name shown in messages, required?)
 TERM_KEYS = {
@@ -73,12 +72,9 @@ class TermFile:
     links: list = field(default_factory=list)
 
     def link_target(self):
-        return LinkTarget(
-            slug=self.slug,
-            url=reverse("glossary:term_detail", args=[self.slug]),
-            label=self.abbreviation or self.title,
-            summary=self.summary,
-        )
+        return Term(
+            slug=self.slug, title=self.title, abbreviation=self.abbreviation, summary=self.summary
+        ).link_target()
 
 
 @dataclass

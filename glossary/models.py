@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from glossary.rendering import LinkTarget, render_markdown, wikilink_slugs
+from glossary.rendering import LinkTarget, render_markdown, running_text, wikilink_slugs
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 validate_slug = RegexValidator(
@@ -151,7 +151,7 @@ class Term(models.Model):
         return LinkTarget(
             slug=self.slug,
             url=self.get_absolute_url(),
-            label=self.abbreviation or self.title,
+            label=self.abbreviation or running_text(self.title),
             summary=self.summary,
         )
 

@@ -20,6 +20,16 @@ WIKILINK_PATTERN = r"\[\[([^\[\]|\n]+?)(?:\|([^\[\]\n]+?))?\]\]"
 WIKILINK_RE = re.compile(WIKILINK_PATTERN)
 
 
+def running_text(title):
+    """A sentence-case title as it reads mid-sentence: "Drug product" -> "drug product".
+
+    A title that starts with an acronym or a proper name ("ICH guideline", "FDA") is left alone.
+    """
+    if len(title) > 1 and title[0].isupper() and not title[1].isupper():
+        return title[0].lower() + title[1:]
+    return title
+
+
 @dataclass(frozen=True)
 class LinkTarget:
     """What a [[link]] needs to know about the term it points to."""

@@ -16,16 +16,22 @@ axe = Axe()
 
 
 @pytest.fixture
-def site(live_server, transactional_db):
+def site(live_server, transactional_db, settings):
+    # The live server serves static files from the finders, which know no hashed names.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     load_content(CONTENT_DIR)
     return live_server.url
 
 
 @pytest.fixture
 def visit(page, site):
-    """Open a path and fail on any request that leaves the site."""
-    outside = []
+    """Open a path; fail on any request that leaves the site, and on any that fails."""
+    outside, failed = [], []
     page.on("request", lambda request: None if request.url.startswith(site) else outside.append(request.url))
+    page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
 
     def go(path):
         response = page.goto(site + path)
@@ -34,6 +40,7 @@ def visit(page, site):
 
     yield go
     assert outside == [], outside
+    assert failed == [], failed
 
 
 def assert_accessible(page):
@@ -127,6 +134,15 @@ def test_the_skip_link_is_the_first_stop_for_a_keyboard(page, visit):
     expect(skip).to_be_in_viewport()
     page.keyboard.press("Enter")
     expect(page.locator("main")).to_be_focused()
+
+
+def test_the_stylesheet_is_applied(page, visit):
+    visit("/")
+
+    assert (
+        page.evaluate("getComputedStyle(document.querySelector('.brand-mark')).backgroundColor")
+        == "rgb(0, 105, 92)"
+    )
 
 
 def test_pages_work_without_javascript(browser, site):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from glossary.rendering import LinkTarget, render_markdown, wikilink_slugs
+from glossary.rendering import LinkTarget, render_markdown, running_text, wikilink_slugs
 
 TARGETS = {"cro": LinkTarget("cro", "/terms/cro/", "CRO", "Runs trials.")}
 
@@ -109,3 +109,16 @@ def test_a_top_level_heading_in_a_body_becomes_h2():
 
 def test_wikilink_slugs_finds_every_linked_slug():
     assert wikilink_slugs("[[cro]] and [[cmo|makers]] and [[ cdmo ]]") == {"cro", "cmo", "cdmo"}
+
+
+@pytest.mark.parametrize(
+    "title, expected",
+    [
+        ("Drug product", "drug product"),
+        ("Phase 1 clinical trial", "phase 1 clinical trial"),
+        ("ICH Q7", "ICH Q7"),
+        ("X", "X"),
+    ],
+)
+def test_a_title_used_as_a_link_label_reads_as_running_text(title, expected):
+    assert running_text(title) == expected
