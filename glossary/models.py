@@ -86,7 +86,7 @@ class Term(models.Model):
         max_length=100,
         unique=True,
         validators=[validate_slug],
-        help_text="The term’s address, /terms/<slug>/. Changing it breaks links from other sites.",
+        help_text="The term’s address: /terms/SLUG/. Changing it breaks links from other sites.",
     )
     title = models.CharField(
         max_length=200,

@@ -154,3 +154,22 @@ def test_pages_work_without_javascript(browser, site):
 
     expect(page.locator("h1")).to_have_text("Contract research organization")
     context.close()
+
+
+def test_staff_see_a_live_preview_of_their_markdown_in_the_admin(page, visit, django_user_model, artifacts):
+    django_user_model.objects.create_superuser("editor", "editor@example.org", "a-long-password")
+    visit("/admin/login/?next=/admin/glossary/term/")
+    page.get_by_label("Username").fill("editor")
+    page.get_by_label("Password").fill("a-long-password")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("link", name="Contract research organization", exact=True).click()
+
+    editor = page.locator("textarea.markdownx-editor")
+    editor.fill("Now with **bold words** and a link to [[cmo]]. <script>window.hacked = 1</script>")
+
+    preview = page.locator(".markdownx-preview")
+    expect(preview.locator("strong")).to_have_text("bold words")
+    expect(preview.locator('a[href="/terms/cmo/"]')).to_have_text("CMO")
+    assert page.evaluate("window.hacked") is None
+    page.set_viewport_size({"width": 1280, "height": 1400})
+    shot(page, artifacts, "admin-term-edit")
