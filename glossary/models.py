@@ -1,6 +1,6 @@
 import string
 from dataclasses import dataclass
-from itertools import groupby
+from itertools import groupby, permutations
 
 from django.core.validators import RegexValidator
 from django.db import models
@@ -189,3 +189,162 @@ class Source(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class Aspect(models.Model):
+    """A question every compared term answers: one row of a comparison table."""
+
+    slug = models.SlugField(unique=True, validators=[validate_slug])
+    name = models.CharField(max_length=100, unique=True, help_text="The row’s heading, e.g. “What it does”.")
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0, help_text="Rows are shown in this order.")
+
+    class Meta:
+        ordering = ["position", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Facet(models.Model):
+    """One term's answer to one aspect: a cell of every comparison table the term is in."""
+
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="facets")
+    aspect = models.ForeignKey(Aspect, on_delete=models.CASCADE, related_name="facets")
+    text = models.TextField(help_text="One or two sentences. Markdown and [[links]] allowed.")
+    text_html = models.TextField(blank=True, editable=False)
+
+    class Meta:
+        ordering = ["aspect__position", "term"]
+        constraints = [models.UniqueConstraint("term", "aspect", name="facet_unique_per_term_and_aspect")]
+
+    def __str__(self):
+        return f"{self.term}: {self.aspect}"
+
+
+@dataclass
+class Row:
+    """A row of a comparison table: an aspect, and each term's facet for it (None if it has none)."""
+
+    aspect: Aspect
+    cells: list
+
+    @property
+    def anchor(self):
+        return f"row-{self.aspect.slug}"
+
+
+def comparison_rows(terms, aspects):
+    """The table for `terms` side by side on `aspects`, in one query."""
+    facets = {(f.term_id, f.aspect_id): f for f in Facet.objects.filter(term__in=terms, aspect__in=aspects)}
+    return [Row(aspect, [facets.get((t.pk, aspect.pk)) for t in terms]) for aspect in aspects]
+
+
+class ComparisonQuerySet(models.QuerySet):
+    def for_terms(self, slugs):
+        """The authored comparison of exactly these terms, in any order, or None."""
+        if not 2 <= len(slugs) <= 4:
+            return None
+        return self.filter(slug__in=["-vs-".join(p) for p in permutations(slugs)]).first()
+
+
+class Comparison(models.Model):
+    slug = models.SlugField(
+        max_length=200,
+        unique=True,
+        validators=[validate_slug],
+        help_text="The term slugs in order, joined by -vs-, e.g. “cro-vs-cmo”.",
+    )
+    title = models.CharField(max_length=200, help_text="e.g. “CRO vs CMO”.")
+    summary = models.TextField(
+        max_length=400, help_text="One or two plain sentences: the difference in short."
+    )
+    body = models.TextField(blank=True, help_text="The narrative. Markdown; link terms with [[slug]].")
+    body_html = models.TextField(blank=True, editable=False)
+    terms = models.ManyToManyField(Term, through="ComparisonTerm", related_name="comparisons")
+    aspects = models.ManyToManyField(Aspect, through="ComparisonAspect", related_name="comparisons")
+    links = models.ManyToManyField(Term, blank=True, editable=False, related_name="linked_from_comparisons")
+    reviewed = models.DateField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = ComparisonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("glossary:comparison_detail", args=[self.slug])
+
+    def ordered_terms(self):
+        return [ct.term for ct in self.comparison_terms.select_related("term")]
+
+    def ordered_aspects(self):
+        return [ca.aspect for ca in self.comparison_aspects.select_related("aspect")]
+
+
+class ComparisonTerm(models.Model):
+    comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="comparison_terms")
+    term = models.ForeignKey(Term, on_delete=models.CASCADE)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["comparison", "position"]
+        constraints = [models.UniqueConstraint("comparison", "term", name="comparison_term_once")]
+
+    def __str__(self):
+        return f"{self.comparison}: {self.term}"
+
+
+class ComparisonAspect(models.Model):
+    comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="comparison_aspects")
+    aspect = models.ForeignKey(Aspect, on_delete=models.CASCADE)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["comparison", "position"]
+        constraints = [models.UniqueConstraint("comparison", "aspect", name="comparison_aspect_once")]
+
+    def __str__(self):
+        return f"{self.comparison}: {self.aspect}"
+
+
+class Stage(models.Model):
+    """A step of the drug-development timeline, linked to the term that explains it."""
+
+    slug = models.SlugField(unique=True, validators=[validate_slug])
+    name = models.CharField(max_length=60)
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="stages")
+    description = models.TextField(help_text="One sentence: what happens in this step.")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self):
+        return self.name
+
+
+class Band(models.Model):
+    """A stretch of the timeline where a kind of partner takes part or a body of rules applies."""
+
+    class Kind(models.TextChoices):
+        PARTNER = "partner", "Partner"
+        RULE = "rule", "Rules"
+
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="bands")
+    label = models.CharField(max_length=80, help_text="Short words shown on the band.")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    start = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    end = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
+    note = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self):
+        return f"{self.term}: {self.start} to {self.end}"

@@ -326,7 +326,7 @@ def test_a_file_that_is_not_markdown_is_reported(good):
     good.raw("notes.txt", b"hello")
 
     assert problems_of(good.path) == [
-        f"{good.path / 'terms' / 'notes.txt'}:1: not a term file: term files are named <slug>.md"
+        f"{good.path / 'terms' / 'notes.txt'}:1: not a term file: these files are named <slug>.md"
     ]
 
 

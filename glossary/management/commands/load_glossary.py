@@ -28,8 +28,7 @@ class Command(BaseCommand):
             ) from None
 
         prefix = "Dry run, nothing written. Would have: " if dry_run else ""
-        for name in ("categories", "terms"):
-            counts = getattr(report, name)
+        for name, counts in report.counts.items():
             self.stdout.write(f"{prefix}{name.capitalize()}: {counts}.")
             if verbosity >= 2:
                 for action in ("created", "updated", "removed"):

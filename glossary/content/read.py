@@ -1,0 +1,349 @@
+"""Reading and checking the whole of content/ (format: content/README.md).
+
+read_content() reads every file and checks each on its own, then checks them against each other
+(titles, categories, related terms, [[links]], comparison rows, the timeline) and renders every
+piece of Markdown. It returns the Content, or raises ContentError with every problem found.
+"""
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+
+from glossary.content.files import ContentError, FileReader, Problem, display_path
+from glossary.models import Band, Term, validate_slug
+from glossary.rendering import render_markdown
+
+TEXT, REQUIRED_TEXT = ("text", False), ("text", True)
+TERM_KEYS = {
+    "title": REQUIRED_TEXT,
+    "summary": REQUIRED_TEXT,
+    "abbreviation": TEXT,
+    "aliases": ("list of text", False),
+    "category": TEXT,
+    "related": ("list of text", False),
+    "sources": ("list of sources", False),
+    "reviewed": ("date", False),
+    "facets": ("mapping of text", False),
+}
+COMPARISON_KEYS = {
+    "title": REQUIRED_TEXT,
+    "summary": REQUIRED_TEXT,
+    "terms": ("list of text", True),
+    "aspects": ("list of text", True),
+    "reviewed": ("date", False),
+}
+ENTRY_KEYS = {"slug": REQUIRED_TEXT, "name": REQUIRED_TEXT, "description": TEXT}
+STAGE_KEYS = {
+    "slug": REQUIRED_TEXT,
+    "name": REQUIRED_TEXT,
+    "term": REQUIRED_TEXT,
+    "description": REQUIRED_TEXT,
+}
+BAND_KEYS = {
+    "term": REQUIRED_TEXT,
+    "label": REQUIRED_TEXT,
+    "kind": REQUIRED_TEXT,
+    "from": REQUIRED_TEXT,
+    "to": REQUIRED_TEXT,
+    "note": TEXT,
+}
+TIMELINE_KEYS = {"stages": (STAGE_KEYS, True), "bands": (BAND_KEYS, False)}
+MAX_COMPARED = 4
+
+
+@dataclass
+class Document:
+    """A Markdown file with front matter: a term or a comparison."""
+
+    path: str
+    slug: str
+    title: str
+    summary: str
+    body: str
+    body_line: int  # the file line the body starts on, for messages about [[links]]
+    lines: dict  # front matter key -> the line it is on
+    reviewed: object = None
+    body_html: str = ""
+    links: list = field(default_factory=list)
+
+
+@dataclass
+class TermFile(Document):
+    abbreviation: str = ""
+    aliases: list = field(default_factory=list)
+    category: str = ""
+    related: list = field(default_factory=list)
+    sources: list = field(default_factory=list)  # [(title, url)]
+    facets: dict = field(default_factory=dict)  # {aspect: (text, line)}
+    facet_html: dict = field(default_factory=dict)  # {aspect: html}
+
+    def link_target(self):
+        return Term(
+            slug=self.slug, title=self.title, abbreviation=self.abbreviation, summary=self.summary
+        ).link_target()
+
+
+@dataclass
+class ComparisonFile(Document):
+    terms: list = field(default_factory=list)
+    aspects: list = field(default_factory=list)
+
+
+@dataclass
+class Entry:
+    """A category or an aspect: an item of categories.yml or aspects.yml."""
+
+    slug: str
+    name: str
+    position: int
+    line: int
+    description: str = ""
+
+
+@dataclass
+class StageEntry:
+    slug: str
+    name: str
+    term: str
+    description: str
+    position: int
+
+
+@dataclass
+class BandEntry:
+    term: str
+    label: str
+    kind: str
+    start: str
+    end: str
+    position: int
+    note: str = ""
+
+
+@dataclass
+class Content:
+    categories: list
+    aspects: list
+    terms: list
+    comparisons: list
+    stages: list
+    bands: list
+
+
+def read_content(root):
+    """Read and check everything under `root`; returns Content or raises ContentError."""
+    root = Path(root)
+    if not root.is_dir():
+        raise ContentError([Problem(display_path(root), 1, "no such content directory")])
+    if not (root / "terms").is_dir():
+        raise ContentError([Problem(display_path(root / "terms"), 1, "no terms directory: add terms/")])
+    problems = []
+    content = Content(
+        categories=read_entries(root / "categories.yml", "a category", problems),
+        aspects=read_entries(root / "aspects.yml", "an aspect", problems),
+        terms=read_documents(root / "terms", TermFile, TERM_KEYS, "a term file", problems),
+        comparisons=read_documents(
+            root / "comparisons", ComparisonFile, COMPARISON_KEYS, "a comparison", problems
+        ),
+        stages=[],
+        bands=[],
+    )
+    read_timeline(root / "timeline.yml", content, problems)
+    check_terms(content, problems)
+    check_comparisons(content, problems)
+    check_timeline(root / "timeline.yml", content, problems)
+    render_all(content, problems)
+    if problems:
+        raise ContentError(problems)
+    return content
+
+
+def read_entries(path, what, problems):
+    if not path.exists():
+        return []
+    reader = FileReader(path, problems)
+    entries = []
+    for position, (values, lines) in enumerate(reader.yaml_file(ENTRY_KEYS, what) or []):
+        if not {"slug", "name"} <= values.keys():
+            continue
+        if not valid_slug(values["slug"]):
+            reader.problem(lines["slug"], f"{what.split()[-1]} slug “{values['slug']}” is not a valid slug")
+        elif any(e.slug == values["slug"] for e in entries):
+            reader.problem(lines["slug"], f"{what.split()[-1]} “{values['slug']}” is listed twice")
+        else:
+            entries.append(Entry(position=position, line=lines["slug"], **values))
+    return entries
+
+
+def read_documents(directory, cls, keys, what, problems):
+    if not directory.is_dir():
+        return []
+    documents = []
+    for path in sorted(directory.iterdir()):
+        if path.name.startswith("."):
+            continue
+        reader = FileReader(path, problems)
+        if path.suffix != ".md" or not path.is_file():
+            reader.problem(1, f"not {what}: these files are named <slug>.md")
+            continue
+        if not valid_slug(path.stem):
+            reader.problem(
+                1, f"file name “{path.name}” is not a valid slug: use lowercase letters, digits and hyphens"
+            )
+        read = reader.front_matter(keys, what)
+        if read is not None:
+            values, lines, body, body_line = read
+            documents.append(
+                cls(path=reader.path, slug=path.stem, body=body, body_line=body_line, lines=lines, **values)
+            )
+    return documents
+
+
+def read_timeline(path, content, problems):
+    if not path.exists():
+        return
+    checked = FileReader(path, problems).yaml_file(TIMELINE_KEYS, "timeline.yml")
+    if checked is None:
+        return
+    values, _ = checked
+    content.stages = [
+        StageEntry(position=i, **v)
+        for i, (v, _) in enumerate(values.get("stages", []))
+        if len(v) == len(STAGE_KEYS)
+    ]
+    content.bands = [
+        BandEntry(position=i, start=v.pop("from"), end=v.pop("to"), **v)
+        for i, (v, _) in enumerate(values.get("bands", []))
+        if BAND_KEYS.keys() - {"note"} <= v.keys()
+    ]
+    content.stage_lines = [lines for _, lines in values.get("stages", [])]
+    content.band_lines = [lines for _, lines in values.get("bands", [])]
+
+
+def valid_slug(slug):
+    try:
+        validate_slug(slug)
+    except ValidationError:
+        return False
+    return True
+
+
+def nearest(slug, slugs):
+    match = difflib.get_close_matches(slug, list(slugs), n=1)
+    return f" (did you mean “{match[0]}”?)" if match else ""
+
+
+def check_terms(content, problems):
+    slugs = {t.slug for t in content.terms}
+    categories = {c.slug for c in content.categories}
+    aspects = {a.slug for a in content.aspects}
+    first_with_title = {}
+    for term in content.terms:
+        reader = FileReader(term.path, problems)
+        other = first_with_title.setdefault(term.title.casefold(), term)
+        if other is not term:
+            reader.problem(term.lines["title"], f"title “{term.title}” is already used by {other.path}")
+        if term.category and term.category not in categories:
+            known = ", ".join(sorted(categories)) or "none defined"
+            reader.problem(
+                term.lines["category"],
+                f"category “{term.category}” is not in categories.yml (known: {known})",
+            )
+        for slug in term.related:
+            if slug == term.slug:
+                reader.problem(term.lines["related"], "a term cannot list itself in “related”")
+            elif slug not in slugs:
+                reader.problem(
+                    term.lines["related"], f"related term “{slug}” does not exist{nearest(slug, slugs)}"
+                )
+        for aspect, (_, line) in term.facets.items():
+            if aspect not in aspects:
+                reader.problem(
+                    line, f"facet “{aspect}” is not an aspect in aspects.yml{nearest(aspect, aspects)}"
+                )
+
+
+def check_comparisons(content, problems):
+    terms = {t.slug: t for t in content.terms}
+    aspects = {a.slug for a in content.aspects}
+    seen = {}
+    for comparison in content.comparisons:
+        reader = FileReader(comparison.path, problems)
+        line = comparison.lines["terms"]
+        unknown = [s for s in comparison.terms if s not in terms]
+        for slug in unknown:
+            reader.problem(line, f"term “{slug}” does not exist{nearest(slug, terms)}")
+        if not 2 <= len(comparison.terms) <= MAX_COMPARED:
+            reader.problem(line, f"a comparison needs 2 to {MAX_COMPARED} terms, not {len(comparison.terms)}")
+        canonical = "-vs-".join(comparison.terms)
+        if comparison.slug != canonical:
+            reader.problem(1, f"the file name must be the terms in order, joined by -vs-: “{canonical}.md”")
+        key = frozenset(comparison.terms)
+        if key in seen:
+            reader.problem(line, f"these terms are already compared in {seen[key].path}")
+        seen.setdefault(key, comparison)
+        for aspect in comparison.aspects:
+            if aspect not in aspects:
+                reader.problem(
+                    comparison.lines["aspects"],
+                    f"aspect “{aspect}” is not in aspects.yml{nearest(aspect, aspects)}",
+                )
+                continue
+            for slug in comparison.terms:
+                if slug in terms and aspect not in terms[slug].facets:
+                    reader.problem(
+                        comparison.lines["aspects"],
+                        f"the row “{aspect}” misses {slug}: add “{aspect}:” under “facets” in {terms[slug].path}",
+                    )
+
+
+def check_timeline(path, content, problems):
+    if not content.stages and not content.bands:
+        return
+    reader = FileReader(path, problems)
+    terms = {t.slug for t in content.terms}
+    order = {}
+    for stage, lines in zip(content.stages, content.stage_lines, strict=False):
+        if stage.slug in order:
+            reader.problem(lines["slug"], f"stage “{stage.slug}” is listed twice")
+        order.setdefault(stage.slug, stage.position)
+        if stage.term not in terms:
+            reader.problem(lines["term"], f"term “{stage.term}” does not exist{nearest(stage.term, terms)}")
+    for band, lines in zip(content.bands, content.band_lines, strict=False):
+        if band.term not in terms:
+            reader.problem(lines["term"], f"term “{band.term}” does not exist{nearest(band.term, terms)}")
+        if band.kind not in Band.Kind.values:
+            reader.problem(
+                lines["kind"], f"kind must be one of {', '.join(Band.Kind.values)}, not “{band.kind}”"
+            )
+        for key, stage in (("from", band.start), ("to", band.end)):
+            if stage not in order:
+                reader.problem(
+                    lines[key], f"stage “{stage}” is not in the stages above{nearest(stage, order)}"
+                )
+        if band.start in order and band.end in order and order[band.start] > order[band.end]:
+            reader.problem(lines["to"], f"the band ends (“{band.end}”) before it starts (“{band.start}”)")
+
+
+def render_all(content, problems):
+    """Render every piece of Markdown, and report [[links]] to terms that do not exist."""
+    targets = {t.slug: t.link_target() for t in content.terms}
+
+    def render(text, path, first_line):
+        rendered = render_markdown(text, targets.get)
+        for slug in rendered.missing:
+            index = text.find(f"[[{slug}")
+            line = first_line + (text.count("\n", 0, index) if index >= 0 else 0)
+            FileReader(path, problems).problem(
+                line, f"[[{slug}]] links to a term that does not exist{nearest(slug, targets)}"
+            )
+        return rendered
+
+    for document in [*content.terms, *content.comparisons]:
+        rendered = render(document.body, document.path, document.body_line)
+        document.body_html, document.links = rendered.html, rendered.linked
+    for term in content.terms:
+        for aspect, (text, line) in term.facets.items():
+            term.facet_html[aspect] = render(text, term.path, line).html

@@ -1,0 +1,328 @@
+"""Writing checked content to the database: load_content(), the one atomic load.
+
+Only what differs is written: a load over unchanged files issues no INSERT, UPDATE or DELETE.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from glossary.content.read import read_content
+from glossary.models import (
+    Alias,
+    Aspect,
+    Band,
+    Category,
+    Comparison,
+    ComparisonAspect,
+    ComparisonTerm,
+    Facet,
+    Source,
+    Stage,
+    Term,
+)
+
+
+@dataclass
+class Counts:
+    created: list = field(default_factory=list)
+    updated: list = field(default_factory=list)
+    unchanged: list = field(default_factory=list)
+    removed: list = field(default_factory=list)
+
+    def __str__(self):
+        return (
+            f"{len(self.created)} created, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged, {len(self.removed)} removed"
+        )
+
+    @property
+    def changed(self):
+        return bool(self.created or self.updated or self.removed)
+
+
+@dataclass
+class Report:
+    counts: dict  # {"terms": Counts, ...}
+
+    @property
+    def changed(self):
+        return any(c.changed for c in self.counts.values())
+
+
+def load_content(root, dry_run=False):
+    """Check everything under `root`, then bring the database in line with it in one transaction."""
+    content = read_content(root)
+    with transaction.atomic():
+        report = Report(
+            {
+                "categories": sync_entries(Category, content.categories),
+                "aspects": sync_entries(Aspect, content.aspects),
+                "terms": sync_terms(content.terms),
+                "comparisons": sync_comparisons(content.comparisons),
+                "timeline": sync_timeline(content.stages, content.bands),
+            }
+        )
+        if dry_run:
+            # The same code path as a real load, so the report is exact; then nothing is kept.
+            transaction.set_rollback(True)
+    return report
+
+
+def sync_entries(model, entries):
+    """Categories and aspects: small lists of slug, name, description and position."""
+    counts = Counts()
+    existing = {e.slug: e for e in model.objects.all()}
+    wanted = {e.slug for e in entries}
+    counts.removed = [slug for slug in existing if slug not in wanted]
+    model.objects.filter(slug__in=counts.removed).delete()
+    for entry in entries:
+        values = {"name": entry.name, "description": entry.description, "position": entry.position}
+        current = existing.get(entry.slug)
+        if current is None:
+            model.objects.create(slug=entry.slug, **values)
+            counts.created.append(entry.slug)
+        elif any(getattr(current, k) != v for k, v in values.items()):
+            model.objects.filter(pk=current.pk).update(**values)
+            counts.updated.append(entry.slug)
+        else:
+            counts.unchanged.append(entry.slug)
+    return counts
+
+
+def changed_fields(obj, values):
+    """Set `values` on `obj`; True if any differed."""
+    changed = any(getattr(obj, k) != v for k, v in values.items())
+    for k, v in values.items():
+        setattr(obj, k, v)
+    return changed
+
+
+def replace_rows(model, owner_field, owner_ids, rows):
+    """Replace every row of `model` owned by `owner_ids` with `rows` (two queries, however many)."""
+    model.objects.filter(**{f"{owner_field}__in": owner_ids}).delete()
+    model.objects.bulk_create(rows, batch_size=1000)
+
+
+TERM_FIELDS = ["title", "abbreviation", "summary", "body", "body_html", "category_id", "reviewed"]
+
+
+def sync_terms(files):
+    counts = Counts()
+    existing = {
+        t.slug: t
+        for t in Term.objects.prefetch_related("aliases", "sources", "related", "links", "facets__aspect")
+    }
+    wanted = {f.slug for f in files}
+    # Removed first, so that a file renamed to a new slug can keep its title.
+    counts.removed = [slug for slug in existing if slug not in wanted]
+    Term.objects.filter(slug__in=counts.removed).delete()
+    category_ids = dict(Category.objects.values_list("slug", "id"))
+    aspect_ids = dict(Aspect.objects.values_list("slug", "id"))
+    now = timezone.now()
+
+    new, updated, changed_children, changed_relations = [], [], [], []
+    for f in files:
+        values = {
+            "title": f.title,
+            "abbreviation": f.abbreviation,
+            "summary": f.summary,
+            "body": f.body,
+            "body_html": f.body_html,
+            "category_id": category_ids.get(f.category),
+            "reviewed": f.reviewed,
+        }
+        term = existing.get(f.slug)
+        if term is None:
+            new.append(Term(slug=f.slug, **values))
+            continue
+        if changed_fields(term, values):
+            term.updated = now
+            updated.append(term)
+        if (
+            [a.name for a in term.aliases.all()] != f.aliases
+            or [(s.title, s.url) for s in term.sources.all()] != f.sources
+            or sorted((x.aspect.slug, x.text, x.text_html) for x in term.facets.all()) != facets_of(f)
+        ):
+            changed_children.append(f.slug)
+        if {t.slug for t in term.related.all()} != set(f.related) or {
+            t.slug for t in term.links.all()
+        } != set(f.links):
+            changed_relations.append(f.slug)
+
+    Term.objects.bulk_create(new, batch_size=500)
+    Term.objects.bulk_update(updated, [*TERM_FIELDS, "updated"], batch_size=500)
+    ids = dict(Term.objects.values_list("slug", "id"))
+    by_slug = {f.slug: f for f in files}
+
+    # Aliases, sources and facets belong to one term each: replace all of a term's that changed.
+    slugs = changed_children + [t.slug for t in new]
+    owners = [ids[s] for s in slugs]
+    replace_rows(
+        Alias, "term_id", owners, [Alias(term_id=ids[s], name=n) for s in slugs for n in by_slug[s].aliases]
+    )
+    replace_rows(
+        Source,
+        "term_id",
+        owners,
+        [Source(term_id=ids[s], title=t, url=u) for s in slugs for t, u in by_slug[s].sources],
+    )
+    replace_rows(
+        Facet,
+        "term_id",
+        owners,
+        [
+            Facet(term_id=ids[s], aspect_id=aspect_ids[a], text=text, text_html=by_slug[s].facet_html[a])
+            for s in slugs
+            for a, (text, _) in by_slug[s].facets.items()
+        ],
+    )
+
+    # Relations need every term to exist, so they come last.
+    slugs = changed_relations + [t.slug for t in new]
+    owners = [ids[s] for s in slugs]
+    for relation, attribute in ((Term.related.through, "related"), (Term.links.through, "links")):
+        replace_rows(
+            relation,
+            "from_term_id",
+            owners,
+            [
+                relation(from_term_id=ids[s], to_term_id=ids[o])
+                for s in slugs
+                for o in getattr(by_slug[s], attribute)
+            ],
+        )
+
+    counts.created = [t.slug for t in new]
+    counts.updated = sorted({t.slug for t in updated} | set(changed_children) | set(changed_relations))
+    counts.unchanged = [f.slug for f in files if f.slug in existing and f.slug not in counts.updated]
+    return counts
+
+
+def facets_of(term_file):
+    return sorted((a, text, term_file.facet_html[a]) for a, (text, _) in term_file.facets.items())
+
+
+COMPARISON_FIELDS = ["title", "summary", "body", "body_html", "reviewed"]
+
+
+def sync_comparisons(files):
+    counts = Counts()
+    existing = {
+        c.slug: c
+        for c in Comparison.objects.prefetch_related(
+            "comparison_terms__term", "comparison_aspects__aspect", "links"
+        )
+    }
+    wanted = {f.slug for f in files}
+    counts.removed = [slug for slug in existing if slug not in wanted]
+    Comparison.objects.filter(slug__in=counts.removed).delete()
+    term_ids = dict(Term.objects.values_list("slug", "id"))
+    aspect_ids = dict(Aspect.objects.values_list("slug", "id"))
+    now = timezone.now()
+
+    new, updated, changed_rows = [], [], []
+    for f in files:
+        values = {k: getattr(f, k) for k in COMPARISON_FIELDS}
+        comparison = existing.get(f.slug)
+        if comparison is None:
+            new.append(Comparison(slug=f.slug, **values))
+            continue
+        if changed_fields(comparison, values):
+            comparison.updated = now
+            updated.append(comparison)
+        if (
+            [ct.term.slug for ct in comparison.comparison_terms.all()] != f.terms
+            or [ca.aspect.slug for ca in comparison.comparison_aspects.all()] != f.aspects
+            or {t.slug for t in comparison.links.all()} != set(f.links)
+        ):
+            changed_rows.append(f.slug)
+
+    Comparison.objects.bulk_create(new)
+    Comparison.objects.bulk_update(updated, [*COMPARISON_FIELDS, "updated"])
+    ids = dict(Comparison.objects.values_list("slug", "id"))
+    by_slug = {f.slug: f for f in files}
+    slugs = changed_rows + [c.slug for c in new]
+    owners = [ids[s] for s in slugs]
+    replace_rows(
+        ComparisonTerm,
+        "comparison_id",
+        owners,
+        [
+            ComparisonTerm(comparison_id=ids[s], term_id=term_ids[t], position=i)
+            for s in slugs
+            for i, t in enumerate(by_slug[s].terms)
+        ],
+    )
+    replace_rows(
+        ComparisonAspect,
+        "comparison_id",
+        owners,
+        [
+            ComparisonAspect(comparison_id=ids[s], aspect_id=aspect_ids[a], position=i)
+            for s in slugs
+            for i, a in enumerate(by_slug[s].aspects)
+        ],
+    )
+    links = Comparison.links.through
+    replace_rows(
+        links,
+        "comparison_id",
+        owners,
+        [links(comparison_id=ids[s], term_id=term_ids[t]) for s in slugs for t in by_slug[s].links],
+    )
+
+    counts.created = [c.slug for c in new]
+    counts.updated = sorted({c.slug for c in updated} | set(changed_rows))
+    counts.unchanged = [f.slug for f in files if f.slug in existing and f.slug not in counts.updated]
+    return counts
+
+
+def sync_timeline(stages, bands):
+    """The timeline is small and read as a whole: it is replaced whole when anything in it changed."""
+    counts = Counts()
+    have = (
+        [(s.slug, s.name, s.term.slug, s.description) for s in Stage.objects.select_related("term")],
+        [
+            (b.term.slug, b.label, b.kind, b.start.slug, b.end.slug, b.note)
+            for b in Band.objects.select_related("term", "start", "end")
+        ],
+    )
+    want = (
+        [(s.slug, s.name, s.term, s.description) for s in stages],
+        [(b.term, b.label, b.kind, b.start, b.end, b.note) for b in bands],
+    )
+    if have == want:
+        if stages:
+            counts.unchanged.append("timeline")
+        return counts
+    if not stages:
+        counts.removed.append("timeline")
+    elif have[0]:
+        counts.updated.append("timeline")
+    else:
+        counts.created.append("timeline")
+    Band.objects.all().delete()
+    Stage.objects.all().delete()
+    term_ids = dict(Term.objects.values_list("slug", "id"))
+    Stage.objects.bulk_create(
+        Stage(
+            slug=s.slug, name=s.name, term_id=term_ids[s.term], description=s.description, position=s.position
+        )
+        for s in stages
+    )
+    stage_ids = dict(Stage.objects.values_list("slug", "id"))
+    Band.objects.bulk_create(
+        Band(
+            term_id=term_ids[b.term],
+            label=b.label,
+            kind=b.kind,
+            start_id=stage_ids[b.start],
+            end_id=stage_ids[b.end],
+            note=b.note,
+            position=b.position,
+        )
+        for b in bands
+    )
+    return counts
