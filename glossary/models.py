@@ -15,6 +15,9 @@ validate_slug = RegexValidator(
     SLUG_PATTERN, "Use lowercase letters, digits and single hyphens, for example “phase-1”."
 )
 
+# How many terms one comparison can hold: beyond four, a table stops being readable side by side.
+MAX_COMPARED = 4
+
 # The entries every learner starts from (see PRODUCT.md): the home page leads to them.
 CORE_SLUGS = ["cmo", "cdmo", "cro", "cmc", "cgmp", "phase-1", "phase-2", "phase-3", "phase-4"]
 
@@ -191,6 +194,15 @@ class Source(models.Model):
         return self.title
 
 
+class AspectQuerySet(models.QuerySet):
+    def shared_by(self, terms):
+        """The aspects every one of `terms` has a facet for: the rows they can be compared on."""
+        ids = [t.pk for t in terms]
+        return self.annotate(
+            answered=models.Count("facets", filter=Q(facets__term__in=ids), distinct=True)
+        ).filter(answered=len(ids))
+
+
 class Aspect(models.Model):
     """A question every compared term answers: one row of a comparison table."""
 
@@ -198,6 +210,8 @@ class Aspect(models.Model):
     name = models.CharField(max_length=100, unique=True, help_text="The row’s heading, e.g. “What it does”.")
     description = models.TextField(blank=True)
     position = models.PositiveIntegerField(default=0, help_text="Rows are shown in this order.")
+
+    objects = AspectQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "name"]
@@ -224,7 +238,7 @@ class Facet(models.Model):
 
 @dataclass
 class Row:
-    """A row of a comparison table: an aspect, and each term's facet for it (None if it has none)."""
+    """A row of a comparison table: an aspect, and (term, facet) for each term (facet None if missing)."""
 
     aspect: Aspect
     cells: list
@@ -237,13 +251,13 @@ class Row:
 def comparison_rows(terms, aspects):
     """The table for `terms` side by side on `aspects`, in one query."""
     facets = {(f.term_id, f.aspect_id): f for f in Facet.objects.filter(term__in=terms, aspect__in=aspects)}
-    return [Row(aspect, [facets.get((t.pk, aspect.pk)) for t in terms]) for aspect in aspects]
+    return [Row(aspect, [(t, facets.get((t.pk, aspect.pk))) for t in terms]) for aspect in aspects]
 
 
 class ComparisonQuerySet(models.QuerySet):
     def for_terms(self, slugs):
         """The authored comparison of exactly these terms, in any order, or None."""
-        if not 2 <= len(slugs) <= 4:
+        if not 2 <= len(slugs) <= MAX_COMPARED:
             return None
         return self.filter(slug__in=["-vs-".join(p) for p in permutations(slugs)]).first()
 

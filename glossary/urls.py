@@ -10,6 +10,9 @@ glossary_patterns = [
     path("terms/", views.term_index, name="term_index"),
     path("terms/<slug:slug>/", views.term_detail, name="term_detail"),
     path("definitions/", views.term_definitions, name="term_definitions"),
+    path("compare/", views.comparison_index, name="comparison_index"),
+    path("compare/<slug:slug>/", views.comparison_detail, name="comparison_detail"),
+    path("timeline/", views.timeline_page, name="timeline"),
 ]
 
 urlpatterns = [

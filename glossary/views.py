@@ -2,11 +2,22 @@ import string
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import Count
-from django.http import HttpResponseForbidden
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponseForbidden
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from markdownx.views import MarkdownifyView
 
-from glossary.models import CORE_SLUGS, Category, Term
+from glossary.models import (
+    CORE_SLUGS,
+    MAX_COMPARED,
+    Aspect,
+    Category,
+    Comparison,
+    Source,
+    Term,
+    comparison_rows,
+)
+from glossary.timeline import timeline
 
 LETTERS = list(string.ascii_uppercase)
 
@@ -20,6 +31,8 @@ def home(request):
             "core_terms": [core[slug] for slug in CORE_SLUGS if slug in core],
             "categories": Category.objects.annotate(term_count=Count("terms")),
             "term_count": Term.objects.count(),
+            "comparisons": Comparison.objects.only("slug", "title", "summary"),
+            "timeline": timeline(),
         },
     )
 
@@ -76,7 +89,26 @@ def term_detail(request, slug):
         Term.objects.select_related("category").prefetch_related("aliases", "sources"), slug=slug
     )
     related = Term.objects.related_to(term).only("slug", "title", "abbreviation", "summary")
-    return render(request, "glossary/term_detail.html", {"term": term, "related": related})
+    facets = list(term.facets.select_related("aspect"))
+    drawing = timeline(current_term=term)
+    return render(
+        request,
+        "glossary/term_detail.html",
+        {
+            "term": term,
+            "related": related,
+            "facets": facets,
+            "comparisons": term.comparisons.only("slug", "title", "summary"),
+            # Terms that answer at least one of the same aspects: the ones worth comparing with.
+            "comparable": Term.objects.filter(facets__aspect__in=[f.aspect_id for f in facets])
+            .exclude(pk=term.pk)
+            .distinct()
+            .only("slug", "title", "abbreviation")
+            if facets
+            else [],
+            "timeline": drawing if drawing and drawing.shows_current else None,
+        },
+    )
 
 
 # The admin editor's endpoints (django-markdownx). The library mounts them for anyone; here they
@@ -89,3 +121,96 @@ markdown_preview = staff_member_required(MarkdownifyView.as_view())
 @staff_member_required
 def markdown_upload(request):
     return HttpResponseForbidden("Image upload is switched off for this glossary.")
+
+
+def comparison_index(request):
+    """/compare/: the authored comparisons, and a form to compare any terms (?terms=a,b)."""
+    if "terms" in request.GET:
+        return compare_terms(request)
+    return render(request, "glossary/comparison_list.html", comparison_index_context())
+
+
+def comparison_index_context(**extra):
+    return {
+        "nav": "compare",
+        "comparisons": Comparison.objects.only("slug", "title", "summary"),
+        "comparable": Term.objects.filter(facets__isnull=False)
+        .distinct()
+        .only("slug", "title", "abbreviation"),
+        **extra,
+    }
+
+
+def requested_slugs(request):
+    """The slugs of ?terms=a,b or ?terms=a&terms=b, in order; raises ValueError with a reason."""
+    values = request.GET.getlist("terms")
+    if len(values) > MAX_COMPARED or any(len(v) > 500 for v in values):
+        raise ValueError(f"Choose at most {MAX_COMPARED} terms.")
+    slugs = [s.strip() for v in values for s in v.split(",") if s.strip()]
+    if len(slugs) < 2:
+        raise ValueError("Choose two different terms to compare.")
+    if len(slugs) > MAX_COMPARED:
+        raise ValueError(f"Choose at most {MAX_COMPARED} terms.")
+    if len(set(slugs)) != len(slugs):
+        raise ValueError("Choose two different terms to compare.")
+    return slugs
+
+
+def compare_terms(request):
+    """Any terms side by side, from the facets they share; an authored comparison if there is one."""
+    try:
+        slugs = requested_slugs(request)
+        found = Term.objects.in_bulk(slugs, field_name="slug")
+        unknown = [s for s in slugs if s not in found]
+        if unknown:
+            raise ValueError(f"There is no term “{unknown[0]}” in the glossary.")
+    except ValueError as e:
+        return render(
+            request, "glossary/comparison_list.html", comparison_index_context(error=str(e)), status=400
+        )
+    authored = Comparison.objects.for_terms(slugs)
+    if authored:
+        return redirect(authored, permanent=True)
+    terms = [found[s] for s in slugs]
+    aspects = list(Aspect.objects.shared_by(terms))
+    return render(
+        request,
+        "glossary/comparison_generated.html",
+        {
+            "nav": "compare",
+            "terms": terms,
+            "rows": comparison_rows(terms, aspects),
+            "title": " vs ".join(t.abbreviation or t.title for t in terms),
+            "sources": Source.objects.filter(term__in=terms).select_related("term"),
+        },
+    )
+
+
+def comparison_detail(request, slug):
+    comparison = Comparison.objects.filter(slug=slug).first()
+    if comparison is None:
+        # Another order of an authored comparison's terms ("cmo-vs-cro") redirects to it; terms
+        # without a page of their own are compared from their facets.
+        slugs = slug.split("-vs-")
+        authored = Comparison.objects.for_terms(slugs)
+        if authored:
+            return redirect(authored, permanent=True)
+        if 2 <= len(slugs) <= MAX_COMPARED and Term.objects.filter(slug__in=slugs).count() == len(set(slugs)):
+            return redirect(reverse("glossary:comparison_index") + "?terms=" + ",".join(slugs))
+        raise Http404("No such comparison")
+    terms = comparison.ordered_terms()
+    return render(
+        request,
+        "glossary/comparison_detail.html",
+        {
+            "nav": "compare",
+            "comparison": comparison,
+            "terms": terms,
+            "rows": comparison_rows(terms, comparison.ordered_aspects()),
+            "sources": Source.objects.filter(term__in=terms).select_related("term"),
+        },
+    )
+
+
+def timeline_page(request):
+    return render(request, "glossary/timeline.html", {"nav": "timeline", "timeline": timeline()})

@@ -72,14 +72,18 @@ def content(tmp_path):
                 "- slug: quality\n  name: Manufacturing and quality\n  description: How it is made.\n"
             )
 
-        def write(self, slug, text):
-            (tmp_path / "terms" / f"{slug}.md").write_text(text, encoding="utf-8")
+        def write(self, slug, text, folder="terms"):
+            (tmp_path / folder).mkdir(exist_ok=True)
+            (tmp_path / folder / f"{slug}.md").write_text(text, encoding="utf-8")
+
+        def file(self, name, text):
+            (tmp_path / name).write_text(textwrap.dedent(text), encoding="utf-8")
 
         def raw(self, name, data):
             (tmp_path / "terms" / name).write_bytes(data)
 
-        def remove(self, slug):
-            (tmp_path / "terms" / f"{slug}.md").unlink()
+        def remove(self, slug, folder="terms"):
+            (tmp_path / folder / f"{slug}.md").unlink()
 
     return ContentDir()
 

@@ -166,7 +166,8 @@ def test_dry_run_reports_what_would_change_and_writes_nothing(good):
 
     out, _ = load(good.path, "--dry-run")
 
-    assert "Dry run, nothing written. Would have: Terms: 1 created, 1 updated, 1 unchanged, 0 removed." in out
+    assert "Dry run: nothing was written." in out
+    assert "Terms: 1 created, 1 updated, 1 unchanged, 0 removed." in out
     assert database_state() == before
 
 

@@ -37,7 +37,8 @@ def test_a_term_page_costs_the_same_queries_whatever_its_related_terms(
 ):
     relate(cmo, make_term, count)
 
-    with django_assert_num_queries(4):
+    # term, aliases, sources, related, facets, comparisons, timeline stages
+    with django_assert_num_queries(7):
         response = client.get(cmo.get_absolute_url())
 
     assert response.status_code == 200
@@ -158,7 +159,8 @@ def test_the_home_page_leads_to_the_core_terms_and_topics(
     for i in range(count):
         make_term(f"term-{i}", f"Term {i}")
 
-    with django_assert_num_queries(3):
+    # core terms, categories, count, comparisons, timeline stages
+    with django_assert_num_queries(5):
         response = client.get(reverse("glossary:home"))
 
     html = response.content.decode()

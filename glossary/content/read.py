@@ -12,7 +12,7 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 
 from glossary.content.files import ContentError, FileReader, Problem, display_path
-from glossary.models import Band, Term, validate_slug
+from glossary.models import MAX_COMPARED, Band, Term, validate_slug
 from glossary.rendering import render_markdown
 
 TEXT, REQUIRED_TEXT = ("text", False), ("text", True)
@@ -50,7 +50,6 @@ BAND_KEYS = {
     "note": TEXT,
 }
 TIMELINE_KEYS = {"stages": (STAGE_KEYS, True), "bands": (BAND_KEYS, False)}
-MAX_COMPARED = 4
 
 
 @dataclass

@@ -27,9 +27,10 @@ class Command(BaseCommand):
                 f"{count} problem{'s' if count != 1 else ''} found in {display_path(path)}; nothing was loaded."
             ) from None
 
-        prefix = "Dry run, nothing written. Would have: " if dry_run else ""
+        if dry_run:
+            self.stdout.write("Dry run: nothing was written. The load would have changed:")
         for name, counts in report.counts.items():
-            self.stdout.write(f"{prefix}{name.capitalize()}: {counts}.")
+            self.stdout.write(f"{name.capitalize()}: {counts}.")
             if verbosity >= 2:
                 for action in ("created", "updated", "removed"):
                     for slug in getattr(counts, action):

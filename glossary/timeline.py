@@ -1,0 +1,102 @@
+"""Drawing the drug-development timeline: geometry for the server-rendered SVG, and its text twin.
+
+The stages and bands are content (content/timeline.yml); this module only lays them out, so the
+template can draw them without arithmetic. Nothing here runs JavaScript or needs it.
+"""
+
+import textwrap
+from dataclasses import dataclass, field
+
+from glossary.models import Band, Stage
+
+LABEL_WIDTH = 88  # the left column, naming each band's term
+COLUMN = 112  # one stage
+GAP = 8
+STAGE_TOP = 30
+STAGE_HEIGHT = 58
+BAND_HEIGHT = 36
+CHAR_WIDTH = 6.6  # average width of a 12px system-font character, to wrap labels
+
+
+@dataclass
+class StageBox:
+    stage: Stage
+    x: int
+    lines: list
+    current: bool = False
+    partners: list = field(default_factory=list)
+    rules: list = field(default_factory=list)
+
+    @property
+    def center(self):
+        return self.x + (COLUMN - GAP) // 2
+
+
+@dataclass
+class BandBar:
+    band: Band
+    x: int
+    y: int
+    width: int
+    lines: list
+    current: bool = False
+
+    @property
+    def center(self):
+        return self.x + self.width // 2
+
+
+@dataclass
+class Drawing:
+    stages: list
+    bands: list
+    width: int
+    height: int
+    shows_current: bool = False  # whether the highlighted term is a stage or a band of it
+
+    # Sizes the template needs.
+    column = COLUMN - GAP
+    stage_top = STAGE_TOP
+    stage_height = STAGE_HEIGHT
+    band_height = BAND_HEIGHT - GAP
+    label_width = LABEL_WIDTH
+
+
+def wrap(text, width_px, max_lines=2):
+    lines = textwrap.wrap(text, max(4, int(width_px / CHAR_WIDTH)))
+    if len(lines) > max_lines:
+        lines = [*lines[: max_lines - 1], textwrap.shorten(" ".join(lines[max_lines - 1 :]), 1000)]
+    return lines
+
+
+def draw(stages, bands, current_term=None):
+    boxes = []
+    for i, stage in enumerate(stages):
+        box = StageBox(stage, LABEL_WIDTH + i * COLUMN, wrap(stage.name, COLUMN - GAP - 12))
+        box.current = current_term is not None and stage.term_id == current_term.pk
+        boxes.append(box)
+    index = {box.stage.pk: i for i, box in enumerate(boxes)}
+    bars = []
+    top = STAGE_TOP + STAGE_HEIGHT + 24
+    for row, band in enumerate(bands):
+        first, last = index[band.start_id], index[band.end_id]
+        width = (last - first + 1) * COLUMN - GAP
+        current = current_term is not None and band.term_id == current_term.pk
+        lines = wrap(band.label, width - 12, 1)
+        bars.append(BandBar(band, boxes[first].x, top + row * BAND_HEIGHT, width, lines, current))
+        for box in boxes[first : last + 1]:
+            (box.partners if band.kind == Band.Kind.PARTNER else box.rules).append(band)
+    height = top + len(bands) * BAND_HEIGHT + 4
+    width = LABEL_WIDTH + len(boxes) * COLUMN
+    return Drawing(boxes, bars, width, height, any(b.current for b in boxes + bars))
+
+
+def timeline(current_term=None):
+    """The whole timeline in two queries, with `current_term`'s stage or band (if any) highlighted."""
+    stages = list(Stage.objects.select_related("term").only("slug", "name", "description", "term__slug"))
+    if not stages:
+        return None
+    bands = Band.objects.select_related("term").only(
+        "label", "kind", "note", "start_id", "end_id", "term__slug", "term__title", "term__abbreviation"
+    )
+    return draw(stages, list(bands), current_term)

@@ -1,0 +1,317 @@
+"""Comparisons: built from the terms' facets, checked like terms, reachable in any order of terms."""
+
+import pytest
+
+from glossary.content import ContentError, load_content
+from glossary.models import Comparison, Facet, Term
+from tests.conftest import term_file
+
+ASPECTS = """\
+- slug: role
+  name: What it is
+- slug: rules
+  name: Rules that govern it
+- slug: participants
+  name: Who takes part
+"""
+
+
+def with_facets(slug, title, abbreviation, **facets):
+    lines = "".join(f"\n  {aspect}: '{text}'" for aspect, text in facets.items())
+    return term_file(title, f"What a {slug} is.", abbreviation=abbreviation, facets=lines)
+
+
+COMPARISON = """\
+---
+title: CRO vs CMO
+summary: One runs trials, the other makes the drug.
+terms: [cro, cmo]
+aspects: [role, rules]
+---
+A [[cro]] and a [[cmo]] work for the same [[sponsor]].
+"""
+
+
+@pytest.fixture
+def compared(content, db):
+    content.file("aspects.yml", ASPECTS)
+    content.write(
+        "cro",
+        with_facets(
+            "cro",
+            "Contract research organization",
+            "CRO",
+            role="Runs trial work.",
+            rules="[[sponsor|Sponsor]] duties under 21 CFR 312.52.",
+        ),
+    )
+    content.write(
+        "cmo",
+        with_facets(
+            "cmo", "Contract manufacturing organization", "CMO", role="Makes the drug.", rules="CGMP."
+        ),
+    )
+    content.write("sponsor", with_facets("sponsor", "Sponsor", "", role="Takes responsibility for a trial."))
+    content.write(
+        "phase-1", with_facets("phase-1", "Phase 1 clinical trial", "", participants="20 to 80 people.")
+    )
+    content.write("cro-vs-cmo", COMPARISON, folder="comparisons")
+    return content
+
+
+@pytest.fixture
+def loaded(compared):
+    load_content(compared.path)
+    return compared
+
+
+def problems_of(path):
+    with pytest.raises(ContentError) as caught:
+        load_content(path)
+    return [str(p) for p in caught.value.problems]
+
+
+# Loading
+
+
+def test_a_comparison_loads_with_its_terms_rows_and_narrative(loaded):
+    comparison = Comparison.objects.get(slug="cro-vs-cmo")
+
+    assert [t.slug for t in comparison.ordered_terms()] == ["cro", "cmo"]
+    assert [a.slug for a in comparison.ordered_aspects()] == ["role", "rules"]
+    assert 'href="/terms/sponsor/"' in comparison.body_html
+    facet = Facet.objects.get(term__slug="cro", aspect__slug="rules")
+    assert (
+        facet.text_html
+        == '<p><a class="term-link" data-term="sponsor" href="/terms/sponsor/" rel="noopener noreferrer">Sponsor</a> duties under 21 CFR 312.52.</p>'
+    )
+
+
+def test_reloading_unchanged_comparisons_changes_nothing(loaded):
+    report = load_content(loaded.path)
+
+    assert not report.changed
+    assert report.counts["comparisons"].unchanged == ["cro-vs-cmo"]
+
+
+def test_a_changed_facet_updates_its_term_only(loaded):
+    loaded.write(
+        "cmo",
+        with_facets(
+            "cmo", "Contract manufacturing organization", "CMO", role="Manufactures the drug.", rules="CGMP."
+        ),
+    )
+
+    report = load_content(loaded.path)
+
+    assert report.counts["terms"].updated == ["cmo"]
+    assert Facet.objects.get(term__slug="cmo", aspect__slug="role").text == "Manufactures the drug."
+
+
+def test_a_comparison_naming_an_unknown_term_is_refused(compared, db):
+    compared.write("cro-vs-cdmo", COMPARISON.replace("[cro, cmo]", "[cro, cdmo]"), folder="comparisons")
+
+    problems = problems_of(compared.path)
+
+    assert (
+        f"{compared.path}/comparisons/cro-vs-cdmo.md:4: term “cdmo” does not exist (did you mean “cmo”?)"
+        in problems
+    )
+    assert not Term.objects.exists()
+
+
+def test_a_row_that_misses_a_term_is_refused_with_the_file_to_fix(compared, db):
+    compared.write("cro-vs-sponsor", COMPARISON.replace("[cro, cmo]", "[cro, sponsor]"), folder="comparisons")
+
+    problems = problems_of(compared.path)
+
+    assert problems == [
+        f"{compared.path}/comparisons/cro-vs-sponsor.md:5: the row “rules” misses sponsor: "
+        f"add “rules:” under “facets” in {compared.path}/terms/sponsor.md"
+    ]
+
+
+def test_an_unknown_aspect_is_refused(compared, db):
+    compared.write("cro-vs-cmo", COMPARISON.replace("[role, rules]", "[role, rulez]"), folder="comparisons")
+
+    assert problems_of(compared.path) == [
+        f"{compared.path}/comparisons/cro-vs-cmo.md:5: aspect “rulez” is not in aspects.yml (did you mean “rules”?)"
+    ]
+
+
+def test_a_facet_for_an_unknown_aspect_is_refused(compared, db):
+    compared.write(
+        "cmo",
+        with_facets(
+            "cmo", "Contract manufacturing organization", "CMO", role="Makes.", rules="CGMP.", price="Varies."
+        ),
+    )
+
+    assert problems_of(compared.path) == [
+        f"{compared.path}/terms/cmo.md:8: facet “price” is not an aspect in aspects.yml"
+    ]
+
+
+def test_a_comparison_file_must_be_named_for_its_terms(compared, db):
+    compared.remove("cro-vs-cmo", folder="comparisons")
+    compared.write("outsourcing", COMPARISON, folder="comparisons")
+
+    assert problems_of(compared.path) == [
+        f"{compared.path}/comparisons/outsourcing.md:1: the file name must be the terms in order, joined by -vs-: “cro-vs-cmo.md”"
+    ]
+
+
+def test_the_same_terms_cannot_be_compared_twice(compared, db):
+    compared.write("cmo-vs-cro", COMPARISON.replace("[cro, cmo]", "[cmo, cro]"), folder="comparisons")
+
+    problems = problems_of(compared.path)
+
+    assert any("these terms are already compared in" in p for p in problems), problems
+
+
+def test_a_comparison_needs_two_to_four_terms(compared, db):
+    compared.write("cro", COMPARISON.replace("[cro, cmo]", "[cro]"), folder="comparisons")
+
+    assert any("a comparison needs 2 to 4 terms, not 1" in p for p in problems_of(compared.path))
+
+
+def test_a_broken_link_in_a_facet_is_reported_on_its_line(compared, db):
+    compared.write(
+        "cmo",
+        with_facets(
+            "cmo", "Contract manufacturing organization", "CMO", role="Makes.", rules="See [[nope]]."
+        ),
+    )
+
+    assert problems_of(compared.path) == [
+        f"{compared.path}/terms/cmo.md:7: [[nope]] links to a term that does not exist"
+    ]
+
+
+def test_removing_a_comparison_file_removes_the_page(loaded):
+    loaded.remove("cro-vs-cmo", folder="comparisons")
+
+    report = load_content(loaded.path)
+
+    assert report.counts["comparisons"].removed == ["cro-vs-cmo"]
+    assert not Comparison.objects.exists()
+
+
+# Pages
+
+
+@pytest.mark.parametrize("extra_aspects", [0, 20])
+def test_a_comparison_page_shows_the_table_narrative_and_sources(
+    client, loaded, extra_aspects, django_assert_num_queries
+):
+    comparison = Comparison.objects.get()
+    for i in range(extra_aspects):
+        aspect = comparison.aspects.create(slug=f"extra-{i}", name=f"Extra {i}", position=10 + i)
+        for term in comparison.terms.all():
+            Facet.objects.create(term=term, aspect=aspect, text="x", text_html=f"<p>cell {i}</p>")
+
+    with django_assert_num_queries(5):
+        response = client.get("/compare/cro-vs-cmo/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count("<h1") == 1
+    assert "<title>CRO vs CMO: what is the difference? · " in html
+    assert '<tr role="row" id="row-role">' in html
+    assert '<th role="rowheader" scope="row">What it is</th>' in html
+    assert '<td role="cell" data-label="CRO"><p>Runs trial work.</p></td>' in html
+    assert '<td role="cell" data-label="CMO"><p>Makes the drug.</p></td>' in html
+    assert html.count("<p>cell ") == 2 * extra_aspects
+    assert 'href="/terms/sponsor/"' in html  # the narrative's link
+
+
+def test_any_other_order_of_the_terms_redirects_permanently(client, loaded):
+    response = client.get("/compare/cmo-vs-cro/")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/compare/cro-vs-cmo/"
+
+
+def test_asking_for_the_terms_of_an_authored_comparison_redirects_to_it(client, loaded):
+    response = client.get("/compare/", {"terms": "cmo,cro"})
+
+    assert response.status_code == 301
+    assert response["Location"] == "/compare/cro-vs-cmo/"
+
+
+def test_any_two_terms_are_compared_on_the_aspects_they_share(client, loaded, django_assert_num_queries):
+    with django_assert_num_queries(5):
+        response = client.get("/compare/", {"terms": ["sponsor", "cro"]})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<h1>Sponsor vs CRO</h1>" in html
+    assert 'id="row-role"' in html
+    assert 'id="row-rules"' not in html  # only the CRO answers it
+    assert '<meta name="robots" content="noindex">' in html
+
+
+def test_terms_that_share_no_aspect_are_explained_not_tabled(client, loaded):
+    response = client.get("/compare/", {"terms": "cro,phase-1"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "can’t be compared side by side" in html
+    assert "<table" not in html
+
+
+def test_a_vs_address_for_terms_without_a_page_goes_to_the_generated_comparison(client, loaded):
+    response = client.get("/compare/sponsor-vs-cro/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/compare/?terms=sponsor,cro"
+
+
+@pytest.mark.parametrize(
+    "query, message",
+    [
+        ({"terms": "cro"}, "Choose two different terms to compare."),
+        ({"terms": ""}, "Choose two different terms to compare."),
+        ({"terms": "cro,cro"}, "Choose two different terms to compare."),
+        ({"terms": "cro,nope"}, "There is no term “nope” in the glossary."),
+        (
+            {"terms": "cro,<script>alert(1)</script>"},
+            "There is no term “&lt;script&gt;alert(1)&lt;/script&gt;”",
+        ),
+        ({"terms": "a,b,c,d,e"}, "Choose at most 4 terms."),
+        ({"terms": "x" * 10000}, "Choose at most 4 terms."),
+        ({"terms": ["a"] * 50}, "Choose at most 4 terms."),
+    ],
+)
+def test_a_malformed_comparison_request_gets_a_400_with_a_reason(client, loaded, query, message):
+    response = client.get("/compare/", query)
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert "<script>alert" not in response.content.decode()
+
+
+def test_an_unknown_comparison_is_a_404(client, loaded):
+    assert client.get("/compare/nothing-here/").status_code == 404
+    assert client.get("/compare/cro-vs-nope/").status_code == 404
+
+
+def test_the_index_lists_comparisons_and_offers_any_two(client, loaded, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        response = client.get("/compare/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'href="/compare/cro-vs-cmo/"' in html
+    assert '<select id="compare-first" name="terms" required>' in html
+    assert '<option value="phase-1">' in html
+
+
+def test_a_term_page_lists_its_comparisons_and_offers_to_compare(client, loaded):
+    html = client.get("/terms/cro/").content.decode()
+
+    assert 'href="/compare/cro-vs-cmo/"' in html
+    assert '<input type="hidden" name="terms" value="cro">' in html
+    assert '<option value="sponsor">' in html
+    assert '<option value="phase-1">' not in html  # shares no aspect with the CRO
+    assert "At a glance" in html
