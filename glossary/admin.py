@@ -1,7 +1,19 @@
 from django.contrib import admin
 
-from glossary.forms import SourceForm, TermAdminForm
-from glossary.models import Alias, Category, Source, Term
+from glossary.forms import ComparisonAdminForm, FacetForm, SourceForm, TermAdminForm
+from glossary.models import (
+    Alias,
+    Aspect,
+    Band,
+    Category,
+    Comparison,
+    ComparisonAspect,
+    ComparisonTerm,
+    Facet,
+    Source,
+    Stage,
+    Term,
+)
 
 
 class AliasInline(admin.TabularInline):
@@ -15,8 +27,22 @@ class SourceInline(admin.TabularInline):
     extra = 1
 
 
+class FacetInline(admin.TabularInline):
+    model = Facet
+    form = FacetForm
+    extra = 0
+    verbose_name = "facet (a cell of comparison tables)"
+
+
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "position"]
+    list_editable = ["position"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Aspect)
+class AspectAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "position"]
     list_editable = ["position"]
     prepopulated_fields = {"slug": ["name"]}
@@ -31,7 +57,7 @@ class TermAdmin(admin.ModelAdmin):
     search_fields = ["title", "abbreviation", "aliases__name", "slug"]
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["related"]
-    inlines = [AliasInline, SourceInline]
+    inlines = [AliasInline, SourceInline, FacetInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "abbreviation", "summary", "category"]}),
         ("Entry", {"fields": ["body", "related", "reviewed"]}),
@@ -58,3 +84,43 @@ class TermAdmin(admin.ModelAdmin):
         linking = list(Term.objects.filter(links__in=queryset).values_list("pk", flat=True))
         super().delete_queryset(request, queryset)
         Term.objects.filter(pk__in=linking).rerender()
+
+
+@admin.register(Comparison)
+class ComparisonAdmin(admin.ModelAdmin):
+    form = ComparisonAdminForm
+    list_display = ["title", "slug", "reviewed", "updated"]
+    search_fields = ["title", "slug", "terms__title", "terms__abbreviation"]
+
+    def save_model(self, request, obj, form, change):
+        obj.body_html = form.rendered.html
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        comparison = form.instance
+        comparison.comparison_terms.all().delete()
+        ComparisonTerm.objects.bulk_create(
+            ComparisonTerm(comparison=comparison, term=t, position=i) for i, t in enumerate(form.terms)
+        )
+        comparison.comparison_aspects.all().delete()
+        ComparisonAspect.objects.bulk_create(
+            ComparisonAspect(comparison=comparison, aspect=a, position=i) for i, a in enumerate(form.aspects)
+        )
+        comparison.links.set(Term.objects.filter(slug__in=form.rendered.linked))
+
+
+@admin.register(Stage)
+class StageAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "term", "position"]
+    list_editable = ["position"]
+    list_select_related = ["term"]
+    autocomplete_fields = ["term"]
+
+
+@admin.register(Band)
+class BandAdmin(admin.ModelAdmin):
+    list_display = ["term", "label", "kind", "start", "end", "position"]
+    list_editable = ["position"]
+    list_select_related = ["term", "start", "end"]
+    autocomplete_fields = ["term"]

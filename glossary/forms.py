@@ -1,8 +1,28 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from markdownx.widgets import AdminMarkdownxWidget
 
-from glossary.models import Source, Term
+from glossary.models import MAX_COMPARED, Aspect, Comparison, Facet, Source, Term
 from glossary.rendering import render_markdown, wikilink_slugs
+
+
+def render_checked(text, extra_targets=None):
+    """Render Markdown as the loader does, resolving [[links]] from the database.
+
+    Raises ValidationError naming every link to a term that does not exist, as the loader would.
+    """
+    targets = Term.objects.link_targets(wikilink_slugs(text))
+    for target in extra_targets or []:
+        targets.setdefault(target.slug, target)
+    rendered = render_markdown(text, targets.get)
+    if rendered.missing:
+        links = ", ".join(f"[[{s}]]" for s in rendered.missing)
+        raise ValidationError(f"These links name no term: {links}. Check the slug, or add the term first.")
+    return rendered
+
+
+def slug_list(value):
+    return [s.strip() for s in value.replace("\n", ",").split(",") if s.strip()]
 
 
 class TermAdminForm(forms.ModelForm):
@@ -11,10 +31,7 @@ class TermAdminForm(forms.ModelForm):
     class Meta:
         model = Term
         fields = ["title", "slug", "abbreviation", "summary", "category", "body", "related", "reviewed"]
-        widgets = {
-            "body": AdminMarkdownxWidget,
-            "summary": forms.Textarea(attrs={"rows": 2}),
-        }
+        widgets = {"body": AdminMarkdownxWidget, "summary": forms.Textarea(attrs={"rows": 2})}
 
     def clean_related(self):
         related = self.cleaned_data["related"]
@@ -24,22 +41,32 @@ class TermAdminForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        body = cleaned.get("body", "")
-        targets = Term.objects.link_targets(wikilink_slugs(body))
         slug = cleaned.get("slug")
-        if slug and slug not in targets:
-            # A new term may link to itself before it exists.
-            preview = Term(
-                slug=slug, title=cleaned.get("title", slug), abbreviation=cleaned.get("abbreviation", "")
-            )
-            targets[slug] = preview.link_target()
-        self.rendered = render_markdown(body, targets.get)
-        if self.rendered.missing:
-            links = ", ".join(f"[[{s}]]" for s in self.rendered.missing)
-            self.add_error(
-                "body", f"These links name no term: {links}. Check the slug, or add the term first."
-            )
+        # A new term may link to itself before it exists.
+        itself = Term(
+            slug=slug, title=cleaned.get("title", slug), abbreviation=cleaned.get("abbreviation", "")
+        )
+        try:
+            self.rendered = render_checked(cleaned.get("body", ""), [itself.link_target()] if slug else [])
+        except ValidationError as e:
+            self.add_error("body", e)
         return cleaned
+
+
+class FacetForm(forms.ModelForm):
+    class Meta:
+        model = Facet
+        fields = ["aspect", "text"]
+        widgets = {"text": forms.Textarea(attrs={"rows": 2, "cols": 60})}
+
+    def clean_text(self):
+        text = self.cleaned_data["text"]
+        self.rendered = render_checked(text)
+        return text
+
+    def save(self, commit=True):
+        self.instance.text_html = self.rendered.html
+        return super().save(commit)
 
 
 class SourceForm(forms.ModelForm):
@@ -51,3 +78,75 @@ class SourceForm(forms.ModelForm):
     class Meta:
         model = Source
         fields = ["title", "url"]
+
+
+class ComparisonAdminForm(forms.ModelForm):
+    """Terms and rows are typed as slug lists, as in the content files, and checked the same way."""
+
+    term_slugs = forms.CharField(
+        label="Terms", help_text="Two to four term slugs, in column order, separated by commas: “cro, cmo”."
+    )
+    aspect_slugs = forms.CharField(
+        label="Rows",
+        help_text="Aspect slugs, in row order, separated by commas. Every term needs a facet for each.",
+    )
+
+    class Meta:
+        model = Comparison
+        fields = ["title", "slug", "summary", "term_slugs", "aspect_slugs", "body", "reviewed"]
+        widgets = {"body": AdminMarkdownxWidget, "summary": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["term_slugs"] = ", ".join(t.slug for t in self.instance.ordered_terms())
+            self.initial["aspect_slugs"] = ", ".join(a.slug for a in self.instance.ordered_aspects())
+
+    def clean_term_slugs(self):
+        slugs = slug_list(self.cleaned_data["term_slugs"])
+        if not 2 <= len(slugs) <= MAX_COMPARED or len(set(slugs)) != len(slugs):
+            raise ValidationError(f"Give 2 to {MAX_COMPARED} different terms.")
+        found = Term.objects.in_bulk(slugs, field_name="slug")
+        unknown = [s for s in slugs if s not in found]
+        if unknown:
+            raise ValidationError(f"No term has the slug “{unknown[0]}”.")
+        other = Comparison.objects.for_terms(slugs)
+        if other and other.pk != self.instance.pk:
+            raise ValidationError(f"These terms are already compared in “{other}”.")
+        self.terms = [found[s] for s in slugs]
+        return slugs
+
+    def clean_aspect_slugs(self):
+        slugs = slug_list(self.cleaned_data["aspect_slugs"])
+        found = Aspect.objects.in_bulk(slugs, field_name="slug")
+        unknown = [s for s in slugs if s not in found]
+        if unknown or not slugs:
+            raise ValidationError(
+                f"No aspect has the slug “{unknown[0]}”." if unknown else "Give at least one row."
+            )
+        self.aspects = [found[s] for s in slugs]
+        return slugs
+
+    def clean(self):
+        cleaned = super().clean()
+        terms, aspects = cleaned.get("term_slugs"), cleaned.get("aspect_slugs")
+        if terms and cleaned.get("slug") and cleaned["slug"] != "-vs-".join(terms):
+            self.add_error("slug", f"The slug must be the terms joined by -vs-: “{'-vs-'.join(terms)}”.")
+        if terms and aspects:
+            answered = set(
+                Facet.objects.filter(term__in=self.terms, aspect__in=self.aspects).values_list(
+                    "term__slug", "aspect__slug"
+                )
+            )
+            for aspect in aspects:
+                missing = [t for t in terms if (t, aspect) not in answered]
+                if missing:
+                    self.add_error(
+                        "aspect_slugs",
+                        f"The row “{aspect}” misses {', '.join(missing)}: add that facet to the term first.",
+                    )
+        try:
+            self.rendered = render_checked(cleaned.get("body", ""))
+        except ValidationError as e:
+            self.add_error("body", e)
+        return cleaned

@@ -2,6 +2,7 @@ import string
 from dataclasses import dataclass
 from itertools import groupby, permutations
 
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -362,3 +363,7 @@ class Band(models.Model):
 
     def __str__(self):
         return f"{self.term}: {self.start} to {self.end}"
+
+    def clean(self):
+        if self.start_id and self.end_id and self.start.position > self.end.position:
+            raise ValidationError({"end": "The band ends before it starts: pick a later stage."})

@@ -40,6 +40,8 @@ def form_data(term, **changes):
         "sources-INITIAL_FORMS": "0",
         "sources-0-title": "21 CFR 312.3",
         "sources-0-url": "https://www.ecfr.gov/current/title-21/part-312/section-312.3",
+        "facets-TOTAL_FORMS": "0",
+        "facets-INITIAL_FORMS": "0",
     }
     data.update(changes)
     return data
@@ -162,3 +164,81 @@ def test_people_who_are_not_staff_never_reach_the_admin(client, db):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+@pytest.fixture
+def aspects(db):
+    from glossary.models import Aspect
+
+    return [Aspect.objects.create(slug="role", name="What it is", position=0)]
+
+
+def test_a_facet_saved_in_the_admin_is_rendered_and_checked(staff, terms, aspects):
+    cmo, _ = terms
+    data = form_data(
+        cmo,
+        **{
+            "facets-TOTAL_FORMS": "1",
+            "facets-0-aspect": aspects[0].pk,
+            "facets-0-text": "Makes drugs for a [[cro]].",
+        },
+    )
+
+    response = staff.post(f"/admin/glossary/term/{cmo.pk}/change/", data)
+
+    assert response.status_code == 302
+    assert 'href="/terms/cro/"' in cmo.facets.get().text_html
+
+    data["facets-0-text"] = "Makes drugs for [[nobody]]."
+    data["facets-INITIAL_FORMS"] = "0"
+    cmo.facets.all().delete()
+    response = staff.post(f"/admin/glossary/term/{cmo.pk}/change/", data)
+    assert response.status_code == 200
+    assert "These links name no term: [[nobody]]" in response.content.decode()
+
+
+def comparison_data(**changes):
+    data = {
+        "title": "CRO vs CMO",
+        "slug": "cro-vs-cmo",
+        "summary": "One runs trials, the other makes drugs.",
+        "term_slugs": "cro, cmo",
+        "aspect_slugs": "role",
+        "body": "A [[cro]] is not a [[cmo]].",
+        "reviewed": "",
+    }
+    data.update(changes)
+    return data
+
+
+def test_staff_create_a_comparison_that_shows_on_the_site(staff, terms, aspects):
+    from glossary.models import Facet
+
+    cmo, cro = terms
+    for term in terms:
+        Facet.objects.create(term=term, aspect=aspects[0], text="x", text_html=f"<p>{term.slug} role</p>")
+
+    response = staff.post("/admin/glossary/comparison/add/", comparison_data())
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    html = staff.get("/compare/cro-vs-cmo/").content.decode()
+    assert "<p>cro role</p>" in html and "<p>cmo role</p>" in html
+    assert 'href="/terms/cmo/"' in html
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"term_slugs": "cro"}, "Give 2 to 4 different terms."),
+        ({"term_slugs": "cro, nope"}, "No term has the slug “nope”."),
+        ({"aspect_slugs": "nope"}, "No aspect has the slug “nope”."),
+        ({}, "The row “role” misses cro, cmo: add that facet to the term first."),
+        ({"slug": "outsourcing"}, "The slug must be the terms joined by -vs-: “cro-vs-cmo”."),
+        ({"body": "[[nope]]"}, "These links name no term: [[nope]]"),
+    ],
+)
+def test_a_comparison_is_checked_in_the_admin_as_in_the_files(staff, terms, aspects, changes, message):
+    response = staff.post("/admin/glossary/comparison/add/", comparison_data(**changes))
+
+    assert response.status_code == 200
+    assert message in response.content.decode()

@@ -146,7 +146,8 @@ class FileReader:
         return values, key_lines, "".join(lines[end + 1 :]), end + 2
 
     def yaml_file(self, kind, what):
-        """Read a whole YAML file of the given kind; None if it has problems of its own."""
+        """Read a whole YAML file: a mapping if `kind` is a key description wrapped in a tuple,
+        otherwise a value of that kind. None if it has problems of its own."""
         text = self.read_text()
         if text is None:
             return None
@@ -154,6 +155,8 @@ class FileReader:
             node = self.parse(text)
             if node is None:
                 return None
+            if isinstance(kind, tuple):
+                return self.mapping(node, kind[0], what)
             return self.check("", kind, node, what)
         finally:
             self.close()

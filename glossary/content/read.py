@@ -203,7 +203,7 @@ def read_documents(directory, cls, keys, what, problems):
 def read_timeline(path, content, problems):
     if not path.exists():
         return
-    checked = FileReader(path, problems).yaml_file(TIMELINE_KEYS, "timeline.yml")
+    checked = FileReader(path, problems).yaml_file((TIMELINE_KEYS,), "timeline.yml")
     if checked is None:
         return
     values, _ = checked
