@@ -63,9 +63,15 @@ class Drawing:
 
 
 def wrap(text, width_px, max_lines=2):
-    lines = textwrap.wrap(text, max(4, int(width_px / CHAR_WIDTH)))
+    """Break `text` into lines that fit `width_px`; the last line is shortened with "…" if need be.
+
+    The full text is always in the band's tooltip and in the list under the picture.
+    """
+    chars = max(4, int(width_px / CHAR_WIDTH))
+    lines = textwrap.wrap(text, chars)
     if len(lines) > max_lines:
-        lines = [*lines[: max_lines - 1], textwrap.shorten(" ".join(lines[max_lines - 1 :]), 1000)]
+        rest = " ".join(lines[max_lines - 1 :])
+        lines = [*lines[: max_lines - 1], textwrap.shorten(rest, chars, placeholder="…")]
     return lines
 
 

@@ -181,8 +181,16 @@ def compare_terms(request):
             "terms": terms,
             "rows": comparison_rows(terms, aspects),
             "title": " vs ".join(t.abbreviation or t.title for t in terms),
-            "sources": Source.objects.filter(term__in=terms).select_related("term"),
+            "sources": sources_of(terms),
         },
+    )
+
+
+def sources_of(terms):
+    """The sources of `terms`, grouped in the order of the terms (one query)."""
+    order = {t.pk: i for i, t in enumerate(terms)}
+    return sorted(
+        Source.objects.filter(term__in=terms).select_related("term"), key=lambda s: (order[s.term_id], s.pk)
     )
 
 
@@ -207,7 +215,7 @@ def comparison_detail(request, slug):
             "comparison": comparison,
             "terms": terms,
             "rows": comparison_rows(terms, comparison.ordered_aspects()),
-            "sources": Source.objects.filter(term__in=terms).select_related("term"),
+            "sources": sources_of(terms),
         },
     )
 

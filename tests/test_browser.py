@@ -173,3 +173,65 @@ def test_staff_see_a_live_preview_of_their_markdown_in_the_admin(page, visit, dj
     assert page.evaluate("window.hacked") is None
     page.set_viewport_size({"width": 1280, "height": 1400})
     shot(page, artifacts, "admin-term-edit")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_learner_compares_a_cro_with_a_cmo(page, visit, size, artifacts):
+    page.set_viewport_size(SIZES[size])
+    visit("/compare/")
+    assert_accessible(page)
+    shot(page, artifacts, f"compare-index-{size}")
+
+    page.get_by_role("link", name="CRO vs CMO").click()
+    expect(page.locator("h1")).to_have_text("CRO vs CMO")
+    expect(page.get_by_role("rowheader", name="Who holds regulatory responsibility")).to_be_visible()
+    assert_accessible(page)
+    assert_no_sideways_scroll(page)
+    shot(page, artifacts, f"comparison-{size}")
+
+    page.get_by_role("link", name="Contract manufacturing organization").first.click()
+    expect(page.locator("h1")).to_have_text("Contract manufacturing organization")
+
+
+def test_any_two_terms_can_be_compared_from_a_term_page(page, visit, artifacts):
+    visit("/terms/sponsor/")
+
+    page.get_by_label("Compare Sponsor with").select_option("cmo")
+    page.get_by_role("button", name="Compare").click()
+
+    expect(page.locator("h1")).to_have_text("Sponsor vs CMO")
+    expect(page.locator("table")).to_be_visible()
+    assert_accessible(page)
+    shot(page, artifacts, "comparison-generated")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_timeline_is_readable_and_every_stage_links_to_its_term(page, visit, size, artifacts):
+    page.set_viewport_size(SIZES[size])
+    visit("/timeline/")
+
+    stages = page.locator("svg a.tl-stage")
+    expect(stages).to_have_count(9)
+    assert_accessible(page)
+    assert_no_sideways_scroll(page)  # the picture scrolls inside its own region, not the page
+    font = page.evaluate("parseFloat(getComputedStyle(document.querySelector('.tl-stage text')).fontSize)")
+    scale = page.evaluate(
+        "document.querySelector('.timeline-svg').getBoundingClientRect().width / document.querySelector('.timeline-svg').viewBox.baseVal.width"
+    )
+    assert font * scale >= 12  # never squashed below legible size
+    shot(page, artifacts, f"timeline-{size}")
+
+    page.locator("svg a.tl-stage").nth(3).click()
+    expect(page).to_have_url(re.compile(r"/terms/phase-1/$"))
+    expect(page.locator(".tl-stage.tl-current")).to_have_count(1)
+    assert_accessible(page)
+    shot(page, artifacts, f"term-phase-1-{size}")
+
+
+def test_the_timeline_stages_are_reachable_by_keyboard(page, visit):
+    visit("/timeline/")
+
+    page.locator(".timeline-scroll").focus()
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.getAttribute('href')")
+    assert focused == "/terms/drug-discovery/"

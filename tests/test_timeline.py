@@ -175,3 +175,10 @@ def test_a_term_page_with_the_timeline_costs_the_same_queries_whatever_its_size(
         response = client.get("/terms/phase-1/")
 
     assert response.content.decode().count("Band ") >= bands
+
+
+def test_a_label_too_long_for_its_band_is_shortened_to_fit():
+    from glossary.timeline import wrap
+
+    assert wrap("Lab safety study standard", 92, max_lines=1) == ["Lab safety…"]
+    assert wrap("NDA/BLA review", 92) == ["NDA/BLA", "review"]
