@@ -1,12 +1,18 @@
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from glossary.models import Term
+from glossary.models import Comparison, Term
 
 
 class PageSitemap(Sitemap):
     def items(self):
-        return ["glossary:home", "glossary:term_index", "glossary:term_definitions"]
+        return [
+            "glossary:home",
+            "glossary:term_index",
+            "glossary:term_definitions",
+            "glossary:comparison_index",
+            "glossary:timeline",
+        ]
 
     def location(self, item):
         return reverse(item)
@@ -20,4 +26,12 @@ class TermSitemap(Sitemap):
         return term.updated
 
 
-sitemaps = {"pages": PageSitemap, "terms": TermSitemap}
+class ComparisonSitemap(Sitemap):
+    def items(self):
+        return Comparison.objects.only("slug", "updated")
+
+    def lastmod(self, comparison):
+        return comparison.updated
+
+
+sitemaps = {"pages": PageSitemap, "terms": TermSitemap, "comparisons": ComparisonSitemap}

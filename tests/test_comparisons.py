@@ -315,3 +315,11 @@ def test_a_term_page_lists_its_comparisons_and_offers_to_compare(client, loaded)
     assert '<option value="sponsor">' in html
     assert '<option value="phase-1">' not in html  # shares no aspect with the CRO
     assert "At a glance" in html
+
+
+def test_the_sitemap_lists_comparisons_and_the_timeline(client, loaded):
+    xml = client.get("/sitemap.xml").content.decode()
+
+    assert "<loc>http://testserver/compare/cro-vs-cmo/</loc>" in xml
+    assert "<loc>http://testserver/compare/</loc>" in xml
+    assert "<loc>http://testserver/timeline/</loc>" in xml
