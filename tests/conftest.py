@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.test import override_settings
 
-from glossary.content import load_content
+from glossary.content import ContentError, load_content
 from glossary.models import Category, Term
 
 # pytest-playwright runs an event loop; without this, creating the live server's database fails
@@ -56,6 +56,13 @@ def term_file(title="A term", summary="What it is.", body="", **keys):
     lines = [f"title: {title}", f"summary: {summary}"]
     lines += [f"{key}: {value}" for key, value in keys.items()]
     return "---\n" + "\n".join(lines) + "\n---\n" + textwrap.dedent(body)
+
+
+def problems_of(path):
+    """The problems a load of `path` reports, as "path:line: message" lines."""
+    with pytest.raises(ContentError) as caught:
+        load_content(path)
+    return [str(p) for p in caught.value.problems]
 
 
 @pytest.fixture

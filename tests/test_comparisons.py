@@ -2,9 +2,9 @@
 
 import pytest
 
-from glossary.content import ContentError, load_content
+from glossary.content import load_content
 from glossary.models import Comparison, Facet, Term
-from tests.conftest import term_file
+from tests.conftest import problems_of, term_file
 
 ASPECTS = """\
 - slug: role
@@ -63,12 +63,6 @@ def compared(content, db):
 def loaded(compared):
     load_content(compared.path)
     return compared
-
-
-def problems_of(path):
-    with pytest.raises(ContentError) as caught:
-        load_content(path)
-    return [str(p) for p in caught.value.problems]
 
 
 # Loading

@@ -7,9 +7,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from glossary.content import ContentError, load_content
 from glossary.models import Alias, Category, Source, Term
-from tests.conftest import term_file
+from tests.conftest import problems_of, term_file
 
 CMO = term_file(
     "Contract manufacturing organization",
@@ -31,12 +30,6 @@ def load(path, *args):
     out, err = StringIO(), StringIO()
     call_command("load_glossary", str(path), *args, stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
-
-
-def problems_of(path):
-    with pytest.raises(ContentError) as caught:
-        load_content(path)
-    return [str(p) for p in caught.value.problems]
 
 
 def database_state():

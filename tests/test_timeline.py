@@ -2,10 +2,10 @@
 
 import pytest
 
-from glossary.content import ContentError, load_content
+from glossary.content import load_content
 from glossary.models import Band, Stage
 from glossary.timeline import timeline
-from tests.conftest import term_file
+from tests.conftest import problems_of, term_file
 
 TIMELINE = """\
 stages:
@@ -55,12 +55,6 @@ def staged(content, db):
 def loaded(staged):
     load_content(staged.path)
     return staged
-
-
-def problems_of(path):
-    with pytest.raises(ContentError) as caught:
-        load_content(path)
-    return [str(p) for p in caught.value.problems]
 
 
 def test_the_timeline_loads_in_order(loaded):

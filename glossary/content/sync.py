@@ -74,9 +74,7 @@ def sync_entries(model, entries):
     """Categories and aspects: small lists of slug, name, description and position."""
     counts = Counts()
     existing = {e.slug: e for e in model.objects.all()}
-    wanted = {e.slug for e in entries}
-    counts.removed = [slug for slug in existing if slug not in wanted]
-    model.objects.filter(slug__in=counts.removed).delete()
+    counts.removed = remove_missing(model, existing, entries)
     for entry in entries:
         values = {"name": entry.name, "description": entry.description, "position": entry.position}
         current = existing.get(entry.slug)
@@ -99,47 +97,63 @@ def changed_fields(obj, values):
     return changed
 
 
+def remove_missing(model, existing, files):
+    """Delete the rows whose files are gone; returns their slugs."""
+    wanted = {f.slug for f in files}
+    gone = [slug for slug in existing if slug not in wanted]
+    model.objects.filter(slug__in=gone).delete()
+    return gone
+
+
+def upsert(model, files, existing, values_of):
+    """Create the rows that are new and update those whose own fields changed, in bulk.
+
+    Returns (created, updated) model instances. What a row owns (aliases, links...) is the caller's.
+    """
+    now = timezone.now()
+    created, updated, fields = [], [], set()
+    for f in files:
+        values = values_of(f)
+        fields |= values.keys()
+        row = existing.get(f.slug)
+        if row is None:
+            created.append(model(slug=f.slug, **values))
+        elif changed_fields(row, values):
+            row.updated = now
+            updated.append(row)
+    model.objects.bulk_create(created, batch_size=500)
+    model.objects.bulk_update(updated, [*sorted(fields), "updated"], batch_size=500)
+    return created, updated
+
+
+def tally(files, existing, removed, created, changed):
+    counts = Counts(removed=removed, created=[row.slug for row in created], updated=sorted(changed))
+    counts.unchanged = [f.slug for f in files if f.slug in existing and f.slug not in changed]
+    return counts
+
+
 def replace_rows(model, owner_field, owner_ids, rows):
     """Replace every row of `model` owned by `owner_ids` with `rows` (two queries, however many)."""
     model.objects.filter(**{f"{owner_field}__in": owner_ids}).delete()
     model.objects.bulk_create(rows, batch_size=1000)
 
 
-TERM_FIELDS = ["title", "abbreviation", "summary", "body", "body_html", "category_id", "reviewed"]
-
-
 def sync_terms(files):
-    counts = Counts()
     existing = {
         t.slug: t
         for t in Term.objects.prefetch_related("aliases", "sources", "related", "links", "facets__aspect")
     }
-    wanted = {f.slug for f in files}
     # Removed first, so that a file renamed to a new slug can keep its title.
-    counts.removed = [slug for slug in existing if slug not in wanted]
-    Term.objects.filter(slug__in=counts.removed).delete()
+    removed = remove_missing(Term, existing, files)
     category_ids = dict(Category.objects.values_list("slug", "id"))
     aspect_ids = dict(Aspect.objects.values_list("slug", "id"))
-    now = timezone.now()
 
-    new, updated, changed_children, changed_relations = [], [], [], []
+    # Compared before anything is written, while the prefetched rows are as they were.
+    changed_children, changed_relations = [], []
     for f in files:
-        values = {
-            "title": f.title,
-            "abbreviation": f.abbreviation,
-            "summary": f.summary,
-            "body": f.body,
-            "body_html": f.body_html,
-            "category_id": category_ids.get(f.category),
-            "reviewed": f.reviewed,
-        }
         term = existing.get(f.slug)
         if term is None:
-            new.append(Term(slug=f.slug, **values))
             continue
-        if changed_fields(term, values):
-            term.updated = now
-            updated.append(term)
         if (
             [a.name for a in term.aliases.all()] != f.aliases
             or [(s.title, s.url) for s in term.sources.all()] != f.sources
@@ -151,13 +165,25 @@ def sync_terms(files):
         } != set(f.links):
             changed_relations.append(f.slug)
 
-    Term.objects.bulk_create(new, batch_size=500)
-    Term.objects.bulk_update(updated, [*TERM_FIELDS, "updated"], batch_size=500)
+    created, updated = upsert(
+        Term,
+        files,
+        existing,
+        lambda f: {
+            "title": f.title,
+            "abbreviation": f.abbreviation,
+            "summary": f.summary,
+            "body": f.body,
+            "body_html": f.body_html,
+            "category_id": category_ids.get(f.category),
+            "reviewed": f.reviewed,
+        },
+    )
     ids = dict(Term.objects.values_list("slug", "id"))
     by_slug = {f.slug: f for f in files}
 
     # Aliases, sources and facets belong to one term each: replace all of a term's that changed.
-    slugs = changed_children + [t.slug for t in new]
+    slugs = changed_children + [t.slug for t in created]
     owners = [ids[s] for s in slugs]
     replace_rows(
         Alias, "term_id", owners, [Alias(term_id=ids[s], name=n) for s in slugs for n in by_slug[s].aliases]
@@ -180,7 +206,7 @@ def sync_terms(files):
     )
 
     # Relations need every term to exist, so they come last.
-    slugs = changed_relations + [t.slug for t in new]
+    slugs = changed_relations + [t.slug for t in created]
     owners = [ids[s] for s in slugs]
     for relation, attribute in ((Term.related.through, "related"), (Term.links.through, "links")):
         replace_rows(
@@ -193,57 +219,43 @@ def sync_terms(files):
                 for o in getattr(by_slug[s], attribute)
             ],
         )
-
-    counts.created = [t.slug for t in new]
-    counts.updated = sorted({t.slug for t in updated} | set(changed_children) | set(changed_relations))
-    counts.unchanged = [f.slug for f in files if f.slug in existing and f.slug not in counts.updated]
-    return counts
+    changed = {t.slug for t in updated} | set(changed_children) | set(changed_relations)
+    return tally(files, existing, removed, created, changed)
 
 
 def facets_of(term_file):
     return sorted((a, text, term_file.facet_html[a]) for a, (text, _) in term_file.facets.items())
 
 
-COMPARISON_FIELDS = ["title", "summary", "body", "body_html", "reviewed"]
-
-
 def sync_comparisons(files):
-    counts = Counts()
     existing = {
         c.slug: c
         for c in Comparison.objects.prefetch_related(
             "comparison_terms__term", "comparison_aspects__aspect", "links"
         )
     }
-    wanted = {f.slug for f in files}
-    counts.removed = [slug for slug in existing if slug not in wanted]
-    Comparison.objects.filter(slug__in=counts.removed).delete()
+    removed = remove_missing(Comparison, existing, files)
     term_ids = dict(Term.objects.values_list("slug", "id"))
     aspect_ids = dict(Aspect.objects.values_list("slug", "id"))
-    now = timezone.now()
-
-    new, updated, changed_rows = [], [], []
-    for f in files:
-        values = {k: getattr(f, k) for k in COMPARISON_FIELDS}
-        comparison = existing.get(f.slug)
-        if comparison is None:
-            new.append(Comparison(slug=f.slug, **values))
-            continue
-        if changed_fields(comparison, values):
-            comparison.updated = now
-            updated.append(comparison)
-        if (
-            [ct.term.slug for ct in comparison.comparison_terms.all()] != f.terms
-            or [ca.aspect.slug for ca in comparison.comparison_aspects.all()] != f.aspects
-            or {t.slug for t in comparison.links.all()} != set(f.links)
-        ):
-            changed_rows.append(f.slug)
-
-    Comparison.objects.bulk_create(new)
-    Comparison.objects.bulk_update(updated, [*COMPARISON_FIELDS, "updated"])
+    changed_rows = [
+        f.slug
+        for f in files
+        if f.slug in existing
+        and (
+            [ct.term.slug for ct in existing[f.slug].comparison_terms.all()] != f.terms
+            or [ca.aspect.slug for ca in existing[f.slug].comparison_aspects.all()] != f.aspects
+            or {t.slug for t in existing[f.slug].links.all()} != set(f.links)
+        )
+    ]
+    created, updated = upsert(
+        Comparison,
+        files,
+        existing,
+        lambda f: {k: getattr(f, k) for k in ("title", "summary", "body", "body_html", "reviewed")},
+    )
     ids = dict(Comparison.objects.values_list("slug", "id"))
     by_slug = {f.slug: f for f in files}
-    slugs = changed_rows + [c.slug for c in new]
+    slugs = changed_rows + [c.slug for c in created]
     owners = [ids[s] for s in slugs]
     replace_rows(
         ComparisonTerm,
@@ -272,11 +284,7 @@ def sync_comparisons(files):
         owners,
         [links(comparison_id=ids[s], term_id=term_ids[t]) for s in slugs for t in by_slug[s].links],
     )
-
-    counts.created = [c.slug for c in new]
-    counts.updated = sorted({c.slug for c in updated} | set(changed_rows))
-    counts.unchanged = [f.slug for f in files if f.slug in existing and f.slug not in counts.updated]
-    return counts
+    return tally(files, existing, removed, created, {c.slug for c in updated} | set(changed_rows))
 
 
 def sync_timeline(stages, bands):
