@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "markdownx",
     "glossary",
+    "glossary.quiz",
 ]
 
 MIDDLEWARE = [

@@ -65,9 +65,9 @@ def is_blank(value):
 class FileReader:
     """Reads one file and collects its problems.
 
-    Keys are described as {name: (kind, required)}. A kind is "text", "date", "list of text",
-    "list of sources", "mapping of text", or a nested key description, meaning a list of mappings
-    with those keys; a checked list of mappings is a list of (values, lines) pairs.
+    Keys are described as {name: (kind, required)}. A kind is "text", "date", "bool", "list of text",
+    "list of sources", "mapping of text", "mapping of lists", or a nested key description, meaning a
+    list of mappings with those keys; a checked list of mappings is a list of (values, lines) pairs.
     """
 
     def __init__(self, path, problems):
@@ -219,6 +219,19 @@ class FileReader:
                 self.problem(line, f"{name} must be text, not {describe(value)}")
                 return None
             return value.strip()
+        if kind == "bool":
+            if not isinstance(value, bool):
+                self.problem(line, f"{name} must be true or false, not {describe(value)}")
+                return None
+            return value
+        if kind == "mapping of lists":
+            if not isinstance(value, dict) or not all(
+                isinstance(k, str) and isinstance(v, list) and all(isinstance(i, str) for i in v)
+                for k, v in value.items()
+            ):
+                self.problem(line, f"{name} must map each key to a list, like “need: [trial-conduct]”")
+                return None
+            return value
         if kind == "date":
             if not isinstance(value, datetime.date) or isinstance(value, datetime.datetime):
                 self.problem(line, f"{name} must be a date written YYYY-MM-DD, not {describe(value)}")

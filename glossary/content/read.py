@@ -12,6 +12,13 @@ from pathlib import Path
 from django.core.exceptions import ValidationError
 
 from glossary.content.files import ContentError, FileReader, Problem, display_path
+from glossary.content.quizzes import (
+    QUIZ_KEYS,
+    check_advisor,
+    check_citations,
+    read_advisor,
+    read_quiz_questions,
+)
 from glossary.models import MAX_COMPARED, Band, Term, validate_slug
 from glossary.rendering import render_markdown
 
@@ -91,6 +98,12 @@ class ComparisonFile(Document):
 
 
 @dataclass
+class QuizFile(Document):
+    questions: list = field(default_factory=list)  # as read: [(values, lines)]
+    entries: list = field(default_factory=list)  # as checked: [QuestionEntry]
+
+
+@dataclass
 class Entry:
     """A category or an aspect: an item of categories.yml or aspects.yml."""
 
@@ -129,6 +142,8 @@ class Content:
     comparisons: list
     stages: list
     bands: list
+    quizzes: list = field(default_factory=list)
+    advisor: object = None
 
 
 def read_content(root):
@@ -150,9 +165,23 @@ def read_content(root):
         bands=[],
     )
     read_timeline(root / "timeline.yml", content, problems)
+    content.quizzes = read_documents(root / "quizzes", QuizFile, QUIZ_KEYS, "a quiz", problems)
+    for quiz in content.quizzes:
+        quiz.entries = read_quiz_questions(quiz, problems)
+    content.advisor = read_advisor(root / "advisor.yml", problems)
     check_terms(content, problems)
     check_comparisons(content, problems)
     check_timeline(root / "timeline.yml", content, problems)
+    for quiz in content.quizzes:
+        check_citations(quiz, content.comparisons, problems)
+    if content.advisor:
+        check_advisor(
+            root / "advisor.yml",
+            content.advisor,
+            {t.slug for t in content.terms},
+            {c.slug for c in content.comparisons},
+            problems,
+        )
     render_all(content, problems)
     if problems:
         raise ContentError(problems)
@@ -340,9 +369,16 @@ def render_all(content, problems):
             )
         return rendered
 
-    for document in [*content.terms, *content.comparisons]:
+    for document in [*content.terms, *content.comparisons, *content.quizzes]:
         rendered = render(document.body, document.path, document.body_line)
         document.body_html, document.links = rendered.html, rendered.linked
     for term in content.terms:
         for aspect, (text, line) in term.facets.items():
             term.facet_html[aspect] = render(text, term.path, line).html
+    for quiz in content.quizzes:
+        for question in quiz.entries:
+            for option in question.options:
+                option.feedback_html = render(option.feedback, quiz.path, option.line).html
+    if content.advisor:
+        for rule, lines in zip(content.advisor.rules, content.advisor.lines["rules"], strict=False):
+            rule["because_html"] = render(rule["because"], content.advisor.path, lines["because"]).html

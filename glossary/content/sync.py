@@ -22,6 +22,7 @@ from glossary.models import (
     Stage,
     Term,
 )
+from glossary.quiz.models import Advisor, Citation, Option, Question, Quiz
 
 
 @dataclass
@@ -62,6 +63,8 @@ def load_content(root, dry_run=False):
                 "terms": sync_terms(content.terms),
                 "comparisons": sync_comparisons(content.comparisons),
                 "timeline": sync_timeline(content.stages, content.bands),
+                "quizzes": sync_quizzes(content.quizzes),
+                "advisor": sync_advisor(content.advisor),
             }
         )
         if dry_run:
@@ -333,4 +336,135 @@ def sync_timeline(stages, bands):
         )
         for b in bands
     )
+    return counts
+
+
+def quiz_structure(quiz):
+    return [
+        (
+            q.key,
+            q.scenario,
+            q.prompt,
+            q.choose,
+            [
+                (
+                    o.key,
+                    o.text,
+                    o.correct,
+                    o.feedback,
+                    o.feedback_html,
+                    [(c.comparison.slug, c.aspect.slug) for c in o.citations.all()],
+                )
+                for o in q.options.all()
+            ],
+        )
+        for q in quiz.questions.all()
+    ]
+
+
+def quiz_file_structure(f):
+    return [
+        (
+            q.key,
+            q.scenario,
+            q.prompt,
+            q.choose,
+            [
+                (o.key, o.text, o.correct, o.feedback, o.feedback_html, [(c, a) for c, a, _ in o.cites])
+                for o in q.options
+            ],
+        )
+        for q in f.entries
+    ]
+
+
+def sync_quizzes(files):
+    existing = {
+        q.slug: q
+        for q in Quiz.objects.prefetch_related(
+            "questions__options__citations__comparison", "questions__options__citations__aspect"
+        )
+    }
+    removed = remove_missing(Quiz, existing, files)
+    changed_questions = [
+        f.slug
+        for f in files
+        if f.slug in existing and quiz_structure(existing[f.slug]) != quiz_file_structure(f)
+    ]
+    created, updated = upsert(
+        Quiz, files, existing, lambda f: {k: getattr(f, k) for k in ("title", "summary", "body", "body_html")}
+    )
+    by_slug = {f.slug: f for f in files}
+    for quiz in Quiz.objects.filter(slug__in=changed_questions + [q.slug for q in created]):
+        write_questions(quiz, by_slug[quiz.slug])
+    return tally(files, existing, removed, created, {q.slug for q in updated} | set(changed_questions))
+
+
+def write_questions(quiz, f):
+    """Update a quiz's questions and options in place, by their ids, so that statistics follow them."""
+    comparisons = dict(Comparison.objects.values_list("slug", "id"))
+    aspects = dict(Aspect.objects.values_list("slug", "id"))
+    quiz.questions.exclude(key__in=[q.key for q in f.entries]).delete()
+    for position, entry in enumerate(f.entries):
+        question, _ = Question.objects.update_or_create(
+            quiz=quiz,
+            key=entry.key,
+            defaults={
+                "scenario": entry.scenario,
+                "prompt": entry.prompt,
+                "choose": entry.choose,
+                "position": position,
+            },
+        )
+        question.options.exclude(key__in=[o.key for o in entry.options]).delete()
+        for option_position, o in enumerate(entry.options):
+            option, _ = Option.objects.update_or_create(
+                question=question,
+                key=o.key,
+                defaults={
+                    "text": o.text,
+                    "correct": o.correct,
+                    "feedback": o.feedback,
+                    "feedback_html": o.feedback_html,
+                    "position": option_position,
+                },
+            )
+            replace_rows(
+                Citation,
+                "option_id",
+                [option.pk],
+                [
+                    Citation(option=option, comparison_id=comparisons[c], aspect_id=aspects[a], position=i)
+                    for i, (c, a, _) in enumerate(o.cites)
+                ],
+            )
+
+
+ADVISOR_SLUG = "partner"
+
+
+def sync_advisor(entry):
+    """The advisor is one document: written whole when anything in it changed."""
+    counts = Counts()
+    current = Advisor.objects.filter(slug=ADVISOR_SLUG).first()
+    if entry is None:
+        if current:
+            current.delete()
+            counts.removed.append(ADVISOR_SLUG)
+        return counts
+    values = {
+        "title": entry.title,
+        "intro": entry.intro,
+        "questions": entry.questions,
+        "partners": entry.partners,
+        "rules": entry.rules,
+    }
+    if current is None:
+        Advisor.objects.create(slug=ADVISOR_SLUG, **values)
+        counts.created.append(ADVISOR_SLUG)
+    elif changed_fields(current, values):
+        current.save()
+        counts.updated.append(ADVISOR_SLUG)
+    else:
+        counts.unchanged.append(ADVISOR_SLUG)
     return counts

@@ -1,0 +1,160 @@
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db.models import Count, OuterRef, Q, Subquery
+from markdownx.widgets import AdminMarkdownxWidget
+
+from glossary.forms import render_checked
+from glossary.models import Aspect, Comparison
+from glossary.quiz.models import Advisor, Option, Question, Quiz
+
+
+class QuizForm(forms.ModelForm):
+    class Meta:
+        model = Quiz
+        fields = ["title", "slug", "summary", "body"]
+        widgets = {"body": AdminMarkdownxWidget, "summary": forms.Textarea(attrs={"rows": 2})}
+
+    def clean_body(self):
+        self.rendered = render_checked(self.cleaned_data["body"])
+        return self.cleaned_data["body"]
+
+
+class QuestionInline(admin.TabularInline):
+    model = Question
+    fields = ["position", "key", "prompt", "choose"]
+    extra = 0
+    show_change_link = True
+
+
+@admin.register(Quiz)
+class QuizAdmin(admin.ModelAdmin):
+    form = QuizForm
+    list_display = ["title", "slug", "updated"]
+    inlines = [QuestionInline]
+
+    def save_model(self, request, obj, form, change):
+        obj.body_html = form.rendered.html
+        super().save_model(request, obj, form, change)
+
+
+class OptionForm(forms.ModelForm):
+    cites = forms.CharField(
+        required=False,
+        help_text="Comparison rows the feedback rests on: “cro-vs-cmo#choose-when”, separated by commas.",
+    )
+
+    class Meta:
+        model = Option
+        fields = ["position", "key", "text", "correct", "feedback", "cites"]
+        widgets = {"feedback": forms.Textarea(attrs={"rows": 3, "cols": 50})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["cites"] = ", ".join(
+                str(c) for c in self.instance.citations.select_related("comparison", "aspect")
+            )
+
+    def clean_feedback(self):
+        self.rendered = render_checked(self.cleaned_data["feedback"])
+        return self.cleaned_data["feedback"]
+
+    def clean_cites(self):
+        rows = []
+        for cite in [c.strip() for c in self.cleaned_data["cites"].split(",") if c.strip()]:
+            slug, _, aspect = cite.partition("#")
+            comparison = Comparison.objects.filter(slug=slug, aspects__slug=aspect).first()
+            if comparison is None:
+                raise ValidationError(f"“{cite}” names no comparison row.")
+            rows.append((comparison, Aspect.objects.get(slug=aspect)))
+        self.rows = rows
+        return self.cleaned_data["cites"]
+
+    def save(self, commit=True):
+        self.instance.feedback_html = self.rendered.html
+        option = super().save(commit)
+        if commit:
+            self.save_citations()
+        return option
+
+    def save_citations(self):
+        self.instance.citations.all().delete()
+        for position, (comparison, aspect) in enumerate(self.rows):
+            self.instance.citations.create(comparison=comparison, aspect=aspect, position=position)
+
+
+class OptionFormSet(forms.BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        correct = sum(bool(f.cleaned_data.get("correct")) for f in kept)
+        if len(kept) < 2:
+            raise ValidationError("A question needs at least two options.")
+        if self.instance.choose == Question.Choose.ONE and correct != 1:
+            raise ValidationError(f"A one-answer question needs exactly one correct option, not {correct}.")
+        if correct < 1:
+            raise ValidationError("Mark at least one option correct.")
+
+
+class OptionInline(admin.StackedInline):
+    model = Option
+    form = OptionForm
+    formset = OptionFormSet
+    extra = 0
+
+
+@admin.register(Question)
+class QuestionAdmin(admin.ModelAdmin):
+    """Questions, with anonymous statistics: how often answered right, and the most chosen wrong option."""
+
+    list_display = ["__str__", "quiz", "answered", "share_right", "most_chosen_wrong"]
+    list_filter = ["quiz"]
+    search_fields = ["key", "scenario"]
+    fields = ["quiz", "key", "position", "scenario", "prompt", "choose"]
+    inlines = [OptionInline]
+
+    def get_queryset(self, request):
+        wrong = (
+            Option.objects.filter(question=OuterRef("pk"), correct=False)
+            .annotate(times=Count("choices"))
+            .filter(times__gt=0)
+            .order_by("-times", "position")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("quiz")
+            .annotate(
+                answered_count=Count("answers", distinct=True),
+                right_count=Count("answers", filter=Q(answers__correct=True), distinct=True),
+                wrong_text=Subquery(wrong.values("text")[:1]),
+                wrong_times=Subquery(wrong.values("times")[:1]),
+            )
+        )
+
+    @admin.display(description="Answered", ordering="answered_count")
+    def answered(self, question):
+        return question.answered_count
+
+    @admin.display(description="Answered right")
+    def share_right(self, question):
+        if not question.answered_count:
+            return "–"
+        return f"{round(100 * question.right_count / question.answered_count)}%"
+
+    @admin.display(description="Most chosen wrong option")
+    def most_chosen_wrong(self, question):
+        return f"{question.wrong_text} ({question.wrong_times})" if question.wrong_text else "–"
+
+
+@admin.register(Advisor)
+class AdvisorAdmin(admin.ModelAdmin):
+    """The advisor's rules are checked as a whole when content/advisor.yml loads, so they are read-only here."""
+
+    list_display = ["title", "updated"]
+    readonly_fields = ["title", "intro", "questions", "partners", "rules"]
+    exclude = ["slug"]
+
+    def has_add_permission(self, request):
+        return False

@@ -1,0 +1,213 @@
+"""The "which fits?" quiz, its anonymous attempts, and the partner advisor.
+
+Questions, options and advisor rules are content (content/quizzes/, content/advisor.yml), loaded by
+load_glossary. Attempts keep only which options were chosen, never who chose them.
+"""
+
+import itertools
+import random
+import secrets
+
+from django.core import signing
+from django.db import models
+from django.urls import reverse
+
+from glossary.models import Aspect, Comparison, ComparisonTerm, Facet, Row, validate_slug
+
+# A quiz form is good for a day; the token inside it names the attempt and seeds its shuffle.
+TOKEN_MAX_AGE = 60 * 60 * 24
+
+
+class Quiz(models.Model):
+    slug = models.SlugField(unique=True, validators=[validate_slug])
+    title = models.CharField(max_length=200)
+    summary = models.TextField(max_length=400)
+    body = models.TextField(blank=True, help_text="The introduction above the questions. Markdown.")
+    body_html = models.TextField(blank=True, editable=False)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        verbose_name_plural = "quizzes"
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("quiz:detail", args=[self.slug])
+
+    # Attempt tokens: signed, so a form can't name an attempt it wasn't given.
+
+    def new_token(self):
+        return signing.dumps(secrets.token_urlsafe(16), salt=f"quiz:{self.slug}")
+
+    def read_token(self, signed):
+        """The attempt token inside a signed form value; raises signing.BadSignature if forged or old."""
+        return signing.loads(signed, salt=f"quiz:{self.slug}", max_age=TOKEN_MAX_AGE)
+
+
+class Question(models.Model):
+    class Choose(models.TextChoices):
+        ONE = "one", "One answer"
+        ALL = "all", "All that apply"
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
+    key = models.SlugField(help_text="Stable id from the content file; statistics follow it.")
+    scenario = models.TextField()
+    prompt = models.CharField(max_length=200, default="Which fits best?")
+    choose = models.CharField(max_length=3, choices=Choose.choices, default=Choose.ONE)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["quiz", "position"]
+        constraints = [models.UniqueConstraint("quiz", "key", name="question_key_unique_per_quiz")]
+
+    def __str__(self):
+        return f"{self.position + 1}. {self.scenario[:80]}"
+
+    @property
+    def field_name(self):
+        return f"q-{self.key}"
+
+    @property
+    def choose_all(self):
+        return self.choose == self.Choose.ALL
+
+    def shuffled_options(self, token):
+        """This question's options in the order one attempt sees them: the same for the same token."""
+        options = list(self.options.all())
+        random.Random(f"{token}:{self.key}").shuffle(options)
+        return options
+
+    def is_right(self, chosen):
+        """Right when exactly the correct options are chosen (one of them, for a one-answer question)."""
+        return {o.pk for o in chosen} == {o.pk for o in self.options.all() if o.correct}
+
+
+class Option(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="options")
+    key = models.SlugField()
+    text = models.CharField(max_length=300)
+    correct = models.BooleanField(default=False)
+    feedback = models.TextField(help_text="Why this option fits, or why not. Markdown and [[links]].")
+    feedback_html = models.TextField(blank=True, editable=False)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["question", "position"]
+        constraints = [models.UniqueConstraint("question", "key", name="option_key_unique_per_question")]
+
+    def __str__(self):
+        return self.text
+
+
+class Citation(models.Model):
+    """A comparison row an option's feedback rests on: shown with the feedback, from the same facets."""
+
+    option = models.ForeignKey(Option, on_delete=models.CASCADE, related_name="citations")
+    comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="+")
+    aspect = models.ForeignKey(Aspect, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["option", "position"]
+
+    def __str__(self):
+        return f"{self.comparison.slug}#{self.aspect.slug}"
+
+    def get_absolute_url(self):
+        return f"{self.comparison.get_absolute_url()}#row-{self.aspect.slug}"
+
+
+def cited_rows(citations):
+    """{citation pk: Row} for the given citations, in two queries whatever their number."""
+    citations = list(citations)
+    terms = {}
+    for ct in ComparisonTerm.objects.filter(
+        comparison__in={c.comparison_id for c in citations}
+    ).select_related("term"):
+        terms.setdefault(ct.comparison_id, []).append(ct.term)
+    facets = {
+        (f.term_id, f.aspect_id): f
+        for f in Facet.objects.filter(
+            term__in={t.pk for ts in terms.values() for t in ts}, aspect__in={c.aspect_id for c in citations}
+        )
+    }
+    return {
+        c.pk: Row(c.aspect, [(t, facets.get((t.pk, c.aspect_id))) for t in terms.get(c.comparison_id, [])])
+        for c in citations
+    }
+
+
+class Attempt(models.Model):
+    """One run through a quiz. Anonymous: a random token, the answers, the score."""
+
+    quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="attempts")
+    token = models.CharField(max_length=40, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+    submitted = models.DateTimeField(null=True, blank=True)
+    score = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self):
+        return f"{self.quiz} attempt {self.pk}"
+
+    def get_absolute_url(self):
+        return reverse("quiz:result", args=[self.quiz.slug, self.token])
+
+
+class Answer(models.Model):
+    """The first answer an attempt gave to a question. It never changes afterwards."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    chosen = models.ManyToManyField(Option, related_name="choices")
+    correct = models.BooleanField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint("attempt", "question", name="one_answer_per_question")]
+
+    def __str__(self):
+        return f"{self.attempt}: {self.question.key}"
+
+
+class Advisor(models.Model):
+    """The partner advisor: questions, partner types and ordered rules, as loaded from advisor.yml.
+
+    The rules are data, checked at load time so that every combination of answers reaches one of them.
+    """
+
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    intro = models.TextField(blank=True)
+    questions = models.JSONField(help_text="[{id, prompt, options: [{id, text}]}]")
+    partners = models.JSONField(help_text="[{id, term, name, ask: [...]}]")
+    rules = models.JSONField(
+        help_text="[{when: {question: [answers]}, recommend, because, because_html, compare}]"
+    )
+    updated = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return self.title
+
+    def first_match(self, answers):
+        """The first rule all of whose conditions `answers` ({question id: answer id}) meet."""
+        return next(
+            (
+                rule
+                for rule in self.rules
+                if all(answers.get(q) in allowed for q, allowed in rule["when"].items())
+            ),
+            None,
+        )
+
+
+def combinations(questions):
+    """Every way to answer `questions`, as {question id: answer id} dicts."""
+    ids = [q["id"] for q in questions]
+    for answers in itertools.product(*([o["id"] for o in q["options"]] for q in questions)):
+        yield dict(zip(ids, answers, strict=True))

@@ -1,0 +1,405 @@
+"""The "which fits?" quiz: loading, scoring on the server, and every way of tampering with a form."""
+
+import re
+
+import pytest
+from django.core import signing
+
+from glossary.content import load_content
+from glossary.quiz.models import Answer, Attempt, Option, Question, Quiz
+from tests.conftest import problems_of
+from tests.test_comparisons import ASPECTS, COMPARISON, with_facets
+
+QUIZ = """\
+---
+title: Which fits?
+summary: Pick the partner that fits.
+questions:
+  - id: trial-monitoring
+    scenario: A sponsor needs its study sites monitored.
+    options:
+      - id: cro
+        text: A CRO
+        correct: true
+        feedback: Yes, a [[cro]] takes on trial duties.
+        cites: [cro-vs-cmo#role]
+      - id: cmo
+        text: A CMO
+        feedback: No, a [[cmo]] makes the drug.
+        cites: [cro-vs-cmo#role]
+  - id: capsules
+    scenario: The capsules for phase 1 must be made.
+    prompt: Who makes them?
+    options:
+      - id: cro
+        text: A CRO
+        feedback: No.
+      - id: cmo
+        text: A CMO
+        correct: true
+        feedback: Yes.
+        cites: [cro-vs-cmo#rules]
+      - id: in-house
+        text: In-house
+        feedback: Only with a plant of one's own.
+  - id: contracts
+    scenario: Which of these are contract organizations?
+    choose: all
+    options:
+      - id: cro
+        text: A CRO
+        correct: true
+        feedback: Yes.
+      - id: cmo
+        text: A CMO
+        correct: true
+        feedback: Yes.
+      - id: fda
+        text: FDA
+        feedback: No, a regulator.
+---
+Three situations.
+"""
+
+
+@pytest.fixture
+def quiz_content(content, db):
+    content.file("aspects.yml", ASPECTS)
+    content.write(
+        "cro",
+        with_facets(
+            "cro", "Contract research organization", "CRO", role="Runs trial work.", rules="21 CFR 312."
+        ),
+    )
+    content.write(
+        "cmo",
+        with_facets(
+            "cmo", "Contract manufacturing organization", "CMO", role="Makes the drug.", rules="CGMP."
+        ),
+    )
+    content.write("sponsor", with_facets("sponsor", "Sponsor", "", role="Takes responsibility."))
+    content.write("cro-vs-cmo", COMPARISON, folder="comparisons")
+    content.write("which-fits", QUIZ, folder="quizzes")
+    return content
+
+
+@pytest.fixture
+def quiz(quiz_content):
+    load_content(quiz_content.path)
+    return Quiz.objects.get(slug="which-fits")
+
+
+def start(client):
+    """GET the quiz; returns (signed attempt value, page html)."""
+    html = client.get("/quiz/which-fits/").content.decode()
+    return re.search(r'name="attempt" value="([^"]+)"', html).group(1), html
+
+
+RIGHT = {"q-trial-monitoring": "cro", "q-capsules": "cmo", "q-contracts": ["cro", "cmo"]}
+WRONG = {"q-trial-monitoring": "cmo", "q-capsules": "cro", "q-contracts": ["cro"]}
+
+
+# Loading
+
+
+def test_the_quiz_loads_with_questions_options_and_citations(quiz):
+    questions = list(quiz.questions.all())
+
+    assert [q.key for q in questions] == ["trial-monitoring", "capsules", "contracts"]
+    assert questions[0].prompt == "Which fits best?"
+    assert questions[2].choose == "all"
+    cro = Option.objects.get(question=questions[0], key="cro")
+    assert cro.correct
+    assert 'href="/terms/cro/"' in cro.feedback_html
+    assert [str(c) for c in cro.citations.all()] == ["cro-vs-cmo#role"]
+
+
+def test_reloading_keeps_questions_so_statistics_follow_them(quiz_content, quiz, client):
+    signed, _ = start(client)
+    client.post("/quiz/which-fits/", {"attempt": signed, **RIGHT})
+    ids = list(Question.objects.values_list("id", flat=True))
+    quiz_content.write(
+        "which-fits",
+        QUIZ.replace("A sponsor needs its study sites monitored.", "Sites need monitoring."),
+        folder="quizzes",
+    )
+
+    report = load_content(quiz_content.path)
+
+    assert report.counts["quizzes"].updated == ["which-fits"]
+    assert list(Question.objects.values_list("id", flat=True)) == ids
+    assert Answer.objects.count() == 3
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            ("        correct: true\n        feedback: Yes, a [[cro]]", "        feedback: Yes, a [[cro]]"),
+            "question “trial-monitoring” is choose: one, so exactly one option must be correct, not 0",
+        ),
+        (("  - id: capsules", "  - id: trial-monitoring"), "question id “trial-monitoring” is used twice"),
+        (
+            ("cites: [cro-vs-cmo#rules]", "cites: [cro-vs-cmo#price]"),
+            "cite “cro-vs-cmo#price”: that comparison has no row “price”",
+        ),
+        (
+            ("cites: [cro-vs-cmo#rules]", "cites: [cmo-vs-cro#rules]"),
+            "cite “cmo-vs-cro#rules”: there is no comparison “cmo-vs-cro”",
+        ),
+        (
+            ("feedback: Only with a plant of one's own.", "feedback: ''"),
+            "“feedback” is empty: it is required",
+        ),
+        (("    choose: all", "    choose: some"), "“choose” must be “one” or “all”, not “some”"),
+        (
+            (
+                "correct: true\n        feedback: Yes.\n        cites",
+                "correct: yes please\n        feedback: Yes.\n        cites",
+            ),
+            "“correct” must be true or false",
+        ),
+    ],
+)
+def test_a_broken_quiz_is_refused_with_a_reason(quiz_content, db, change, message):
+    quiz_content.write("which-fits", QUIZ.replace(*change, 1), folder="quizzes")
+
+    problems = problems_of(quiz_content.path)
+
+    assert any(message in p and "quizzes/which-fits.md:" in p for p in problems), problems
+    assert not Quiz.objects.exists()
+
+
+# Taking the quiz without JavaScript
+
+
+def test_the_quiz_page_is_a_plain_csrf_protected_form(client, quiz, django_assert_num_queries):
+    with django_assert_num_queries(3):
+        response = client.get("/quiz/which-fits/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count("<h1") == 1
+    assert 'name="csrfmiddlewaretoken"' in html
+    assert html.count('type="radio" name="q-trial-monitoring"') == 2
+    assert html.count('type="checkbox" name="q-contracts"') == 3
+    assert "Choose all that apply." in html
+    assert 'src="/static/js/quiz.' in html
+
+
+def test_a_full_right_submission_scores_every_question(client, quiz):
+    signed, _ = start(client)
+
+    response = client.post("/quiz/which-fits/", {"attempt": signed, **RIGHT})
+
+    attempt = Attempt.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/quiz/which-fits/result/{attempt.token}/"
+    assert (attempt.score, attempt.total) == (3, 3)
+    assert attempt.submitted is not None
+
+
+def test_choose_all_is_right_only_with_exactly_the_right_options(client, quiz):
+    signed, _ = start(client)
+
+    client.post("/quiz/which-fits/", {"attempt": signed, **RIGHT, "q-contracts": ["cro", "cmo", "fda"]})
+
+    assert Attempt.objects.get().score == 2
+
+
+def test_the_result_page_shows_score_answers_feedback_and_rows(client, quiz, django_assert_max_num_queries):
+    signed, _ = start(client)
+    client.post("/quiz/which-fits/", {"attempt": signed, **WRONG})
+    attempt = Attempt.objects.get()
+
+    with django_assert_max_num_queries(9):
+        response = client.get(attempt.get_absolute_url())
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "0 out of 3" in html
+    assert html.count("Your answer") == 3
+    assert html.count("Best answer") == 2
+    assert html.count("A right answer") == 2
+    assert "No, a <a" in html and 'href="/terms/cmo/"' in html
+    assert 'href="/compare/cro-vs-cmo/#row-role"' in html
+    assert "<dd><p>Runs trial work.</p></dd>" in html  # the comparison row itself, from the facets
+    assert 'href="/quiz/which-fits/">Retake the quiz' in html
+
+
+def test_options_are_shuffled_per_attempt_and_stable_within_one(quiz):
+    question = quiz.questions.get(key="capsules")
+
+    orders = {tuple(o.key for o in question.shuffled_options(f"token-{i}")) for i in range(30)}
+
+    assert len(orders) > 1
+    assert question.shuffled_options("same") == question.shuffled_options("same")
+
+
+# Tampering: never a 500, never a higher score
+
+
+def test_resubmitting_an_attempt_cannot_change_its_score(client, quiz):
+    signed, _ = start(client)
+    client.post("/quiz/which-fits/", {"attempt": signed, **WRONG})
+
+    response = client.post("/quiz/which-fits/", {"attempt": signed, **RIGHT}, follow=True)
+
+    assert Attempt.objects.get().score == 0
+    assert "This attempt was already scored" in response.content.decode()
+
+
+def test_going_back_after_checking_an_answer_cannot_change_it(client, quiz):
+    signed, _ = start(client)
+    client.post(
+        "/quiz/which-fits/check/",
+        {"attempt": signed, "question": "trial-monitoring", "q-trial-monitoring": "cmo"},
+    )
+
+    again = client.post(
+        "/quiz/which-fits/check/",
+        {"attempt": signed, "question": "trial-monitoring", "q-trial-monitoring": "cro"},
+    )
+    client.post("/quiz/which-fits/", {"attempt": signed, **RIGHT})
+
+    assert again.json()["chosen"] == ["cmo"]
+    assert again.json()["right"] is False
+    assert Attempt.objects.get().score == 2
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({**RIGHT, "q-trial-monitoring": "fda"}, "Question 1 has no option “fda”."),
+        ({**RIGHT, "q-trial-monitoring": ["cro", "cmo"]}, "Question 1 takes one answer, but 2 were sent."),
+        ({**RIGHT, "q-contracts": ["cro", "cro"]}, "Question 3 was sent the same option twice."),
+        ({**RIGHT, "q-capsules": "x" * 5000}, "Question 2 was sent an answer far longer than any option."),
+        ({**RIGHT, "q-invented": "cro"}, "The form answered a question that is not in this quiz."),
+        (
+            {**RIGHT, "q-capsules": "<script>alert(1)</script>"},
+            "Question 2 has no option “&lt;script&gt;alert(1)&lt;/script&gt;”.",
+        ),
+    ],
+)
+def test_an_edited_form_gets_a_400_with_a_reason_and_no_score(client, quiz, data, message):
+    signed, _ = start(client)
+
+    response = client.post("/quiz/which-fits/", {"attempt": signed, **data})
+
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert "<script>alert" not in response.content.decode()
+    assert not Attempt.objects.filter(submitted__isnull=False).exists()
+
+
+@pytest.mark.parametrize("attempt", ["", "forged", "x" * 10000, signing.dumps("t", salt="quiz:other")])
+def test_a_forged_or_missing_attempt_token_is_refused(client, quiz, attempt):
+    response = client.post("/quiz/which-fits/", {"attempt": attempt, **RIGHT})
+
+    assert response.status_code == 400
+    assert "expired or was changed" in response.content.decode()
+    assert not Attempt.objects.exists()
+
+
+def test_missing_answers_are_named_and_choices_kept(client, quiz):
+    signed, _ = start(client)
+
+    response = client.post("/quiz/which-fits/", {"attempt": signed, "q-capsules": "cmo"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Not answered yet: 1, 3." in html
+    assert 'value="cmo" checked' in html
+    assert not Attempt.objects.filter(submitted__isnull=False).exists()
+
+
+def test_a_result_needs_a_scored_attempt(client, quiz):
+    assert client.get("/quiz/which-fits/result/not-a-token/").status_code == 404
+    assert client.get("/quiz/nope/").status_code == 404
+
+
+def test_the_quiz_needs_post_for_checking(client, quiz):
+    assert client.get("/quiz/which-fits/check/").status_code == 405
+
+
+# Instant feedback (the endpoint quiz.js calls)
+
+
+def test_checking_an_answer_returns_feedback_with_the_rows_behind_it(client, quiz):
+    signed, _ = start(client)
+
+    response = client.post(
+        "/quiz/which-fits/check/",
+        {"attempt": signed, "question": "trial-monitoring", "q-trial-monitoring": "cro"},
+    )
+
+    data = response.json()
+    assert response.status_code == 200
+    assert data["right"] is True
+    assert data["chosen"] == ["cro"]
+    assert "Right." in data["html"]
+    assert 'href="/compare/cro-vs-cmo/#row-role"' in data["html"]
+
+
+@pytest.mark.parametrize(
+    "data, status, error",
+    [
+        ({"question": "nope", "q-nope": "cro"}, 400, "That question is not in this quiz."),
+        ({"question": "trial-monitoring"}, 400, "Choose an answer first."),
+        (
+            {"question": "trial-monitoring", "q-trial-monitoring": "zzz"},
+            400,
+            "Question 1 has no option “zzz”.",
+        ),
+    ],
+)
+def test_checking_a_bad_answer_is_refused(client, quiz, data, status, error):
+    signed, _ = start(client)
+
+    response = client.post("/quiz/which-fits/check/", {"attempt": signed, **data})
+
+    assert response.status_code == status
+    assert response.json()["error"] == error
+
+
+def test_checking_after_scoring_is_refused(client, quiz):
+    signed, _ = start(client)
+    client.post("/quiz/which-fits/", {"attempt": signed, **RIGHT})
+
+    response = client.post(
+        "/quiz/which-fits/check/", {"attempt": signed, "question": "capsules", "q-capsules": "cro"}
+    )
+
+    assert response.status_code == 409
+    assert Attempt.objects.get().score == 3
+
+
+def test_the_check_endpoint_is_csrf_protected(quiz):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    signed, _ = start(strict)
+
+    response = strict.post(
+        "/quiz/which-fits/check/", {"attempt": signed, "question": "capsules", "q-capsules": "cmo"}
+    )
+
+    assert response.status_code == 403
+
+
+# Statistics for staff
+
+
+def test_staff_see_the_share_right_and_the_most_chosen_wrong_option(admin_client, quiz):
+    from django.test import Client
+
+    for answers in (RIGHT, WRONG, WRONG):
+        learner = Client()
+        signed, _ = start(learner)
+        learner.post("/quiz/which-fits/", {"attempt": signed, **answers})
+
+    html = admin_client.get("/admin/quiz/question/").content.decode()
+
+    assert "33%" in html
+    assert "A CMO (2)" in html  # trial-monitoring: the wrong option chosen twice
+    assert Attempt.objects.filter(submitted__isnull=False).count() == 3
