@@ -235,3 +235,92 @@ def test_the_timeline_stages_are_reachable_by_keyboard(page, visit):
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.getAttribute('href')")
     assert focused == "/terms/drug-discovery/"
+
+
+def answer_every_question(page, pick_first=True):
+    """Tick an option in every question still open: the first, or for "all" questions the first two."""
+    for question in page.locator("li.question:not([data-locked])").all():
+        inputs = question.locator("input")
+        inputs.first.check()
+        if question.locator("input[type=checkbox]").count():
+            inputs.nth(1).check()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_quiz_gives_instant_feedback_and_a_result(page, visit, size, artifacts):
+    page.set_viewport_size(SIZES[size])
+    visit("/quiz/which-fits/")
+    assert_accessible(page)
+    progress = page.locator(".quiz-progress")
+    expect(progress).to_contain_text("0 of")
+
+    first = page.locator("li.question").first
+    first.locator("input").first.check()
+    first.get_by_role("button", name="Check this answer").click()
+    feedback = first.locator(".feedback")
+    expect(feedback.locator(".verdict")).to_have_text(re.compile("Right.|Not quite."))
+    expect(feedback).to_be_focused()
+    expect(feedback).to_have_attribute("aria-live", "polite")
+    expect(first.locator("input").first).to_be_disabled()
+    expect(progress).to_contain_text("1 of")
+    assert_accessible(page)
+    shot(page, artifacts, f"quiz-{size}")
+
+    answer_every_question(page)
+    page.get_by_role("button", name="See my score").click()
+    expect(page.locator("h1")).to_have_text("Your result")
+    expect(page.locator(".score-number")).to_contain_text("out of")
+    assert_accessible(page)
+    shot(page, artifacts, f"quiz-result-{size}")
+    page.get_by_role("link", name="Retake the quiz").first.click()
+    expect(page.locator(".quiz-progress")).to_contain_text("0 of")
+
+
+def test_the_quiz_is_usable_by_keyboard_alone(page, visit):
+    visit("/quiz/which-fits/")
+
+    first_input = page.locator("li.question").first.locator("input").first
+    first_input.focus()
+    page.keyboard.press("Space")
+    page.keyboard.press("Tab")
+    if page.evaluate("document.activeElement.tagName") == "INPUT":
+        # Radio groups take one tab stop; a checkbox list takes one per box.
+        page.keyboard.press("Tab")
+    expect(page.locator("li.question").first.get_by_role("button", name="Check this answer")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("li.question").first.locator(".verdict")).to_be_visible()
+
+
+def test_the_quiz_works_without_javascript(browser, site, artifacts):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(site + "/quiz/which-fits/")
+    expect(page.get_by_role("button", name="Check this answer")).to_have_count(0)
+
+    page.get_by_role("button", name="See my score").click()
+    expect(page.get_by_role("alert")).to_contain_text("Answer every question")
+    answer_every_question(page)
+    page.get_by_role("button", name="See my score").click()
+
+    expect(page.locator("h1")).to_have_text("Your result")
+    context.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_advisor_answers_with_a_shareable_result(page, visit, size, artifacts):
+    page.set_viewport_size(SIZES[size])
+    visit("/advisor/")
+    assert_accessible(page)
+
+    for fieldset in page.locator(".advisor-form fieldset").all():
+        fieldset.locator("input").first.check()
+    page.get_by_role("button", name="Show what fits").click()
+
+    expect(page.locator("#advice-title")).to_contain_text("What fits:")
+    assert "stage=" in page.url and "need=" in page.url
+    assert_accessible(page)
+    assert_no_sideways_scroll(page)
+    shot(page, artifacts, f"advisor-{size}")
+    shared = page.url
+    page.goto(shared)
+    expect(page.locator("#advice-title")).to_contain_text("What fits:")
