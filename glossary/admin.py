@@ -14,6 +14,7 @@ from glossary.models import (
     Stage,
     Term,
 )
+from glossary.search import index_terms
 
 
 class AliasInline(admin.TabularInline):
@@ -59,8 +60,8 @@ class TermAdmin(admin.ModelAdmin):
     filter_horizontal = ["related"]
     inlines = [AliasInline, SourceInline, FacetInline]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "abbreviation", "summary", "category"]}),
-        ("Entry", {"fields": ["body", "related", "reviewed"]}),
+        (None, {"fields": ["title", "slug", "abbreviation", "sense", "summary", "category"]}),
+        ("Entry", {"fields": ["body", "autolink", "related", "reviewed"]}),
     ]
 
     def save_model(self, request, obj, form, change):
@@ -74,6 +75,7 @@ class TermAdmin(admin.ModelAdmin):
         term.links.set(Term.objects.filter(slug__in=form.rendered.linked))
         # Links to this term show its abbreviation or title: bring them up to date.
         Term.objects.filter(links=term).exclude(pk=term.pk).rerender()
+        index_terms([term.pk])
 
     def delete_model(self, request, obj):
         linking = list(Term.objects.filter(links=obj).exclude(pk=obj.pk).values_list("pk", flat=True))

@@ -6,15 +6,17 @@ from glossary.models import MAX_COMPARED, Aspect, Comparison, Facet, Source, Ter
 from glossary.rendering import render_markdown, wikilink_slugs
 
 
-def render_checked(text, extra_targets=None):
+def render_checked(text, extra_targets=None, autolink_for=None):
     """Render Markdown as the loader does, resolving [[links]] from the database.
 
+    With `autolink_for` (a term's slug), the first mentions of other terms are linked as at load.
     Raises ValidationError naming every link to a term that does not exist, as the loader would.
     """
     targets = Term.objects.link_targets(wikilink_slugs(text))
     for target in extra_targets or []:
         targets.setdefault(target.slug, target)
-    rendered = render_markdown(text, targets.get)
+    mentions = Term.objects.mentions_in(text) if autolink_for else None
+    rendered = render_markdown(text, targets.get, mentions, autolink_for)
     if rendered.missing:
         links = ", ".join(f"[[{s}]]" for s in rendered.missing)
         raise ValidationError(f"These links name no term: {links}. Check the slug, or add the term first.")
@@ -30,7 +32,18 @@ class TermAdminForm(forms.ModelForm):
 
     class Meta:
         model = Term
-        fields = ["title", "slug", "abbreviation", "summary", "category", "body", "related", "reviewed"]
+        fields = [
+            "title",
+            "slug",
+            "abbreviation",
+            "sense",
+            "summary",
+            "category",
+            "body",
+            "autolink",
+            "related",
+            "reviewed",
+        ]
         widgets = {"body": AdminMarkdownxWidget, "summary": forms.Textarea(attrs={"rows": 2})}
 
     def clean_related(self):
@@ -47,7 +60,11 @@ class TermAdminForm(forms.ModelForm):
             slug=slug, title=cleaned.get("title", slug), abbreviation=cleaned.get("abbreviation", "")
         )
         try:
-            self.rendered = render_checked(cleaned.get("body", ""), [itself.link_target()] if slug else [])
+            self.rendered = render_checked(
+                cleaned.get("body", ""),
+                [itself.link_target()] if slug else [],
+                autolink_for=slug if cleaned.get("autolink") else None,
+            )
         except ValidationError as e:
             self.add_error("body", e)
         return cleaned

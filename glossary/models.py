@@ -9,7 +9,14 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 
-from glossary.rendering import LinkTarget, render_markdown, running_text, wikilink_slugs
+from glossary.rendering import (
+    MAX_NAME_WORDS,
+    LinkTarget,
+    Mentions,
+    render_markdown,
+    running_text,
+    wikilink_slugs,
+)
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 validate_slug = RegexValidator(
@@ -65,13 +72,34 @@ class TermQuerySet(models.QuerySet):
         entries.sort(key=lambda e: (e.letter == "#", e.label.casefold(), e.is_abbreviation))
         return [(letter, list(group)) for letter, group in groupby(entries, key=lambda e: e.letter)]
 
+    def mentions_in(self, text):
+        """Mentions of the terms whose names occur in `text`, found through the search index."""
+        from glossary.search import words
+
+        tokens = words(text)
+        grams = {
+            " ".join(tokens[i : i + n]) for n in range(1, MAX_NAME_WORDS + 1) for i in range(len(tokens))
+        }
+        names = SearchName.objects.filter(key__in=grams).select_related("term")
+        return Mentions(
+            (
+                n.name,
+                n.kind == SearchName.Kind.NAME and n.name == n.term.abbreviation,
+                n.term.link_target(),
+                bool(n.term.sense),
+            )
+            for n in names
+        )
+
     def rerender(self):
         """Render the bodies of these terms again, e.g. after a term they link to changed or went."""
-        terms = list(self.only("id", "slug", "body"))
+        terms = list(self.only("id", "slug", "body", "autolink"))
         slugs = set().union(*(wikilink_slugs(t.body) for t in terms))
         targets = self.model.objects.link_targets(slugs)
         for term in terms:
-            term.render_body(targets.get)
+            term.render_body(
+                targets.get, self.model.objects.mentions_in(term.body) if term.autolink else None
+            )
         self.model.objects.bulk_update(terms, ["body_html"])
         return terms
 
@@ -124,6 +152,15 @@ class Term(models.Model):
     reviewed = models.DateField(
         null=True, blank=True, help_text="When someone last checked this entry against its sources."
     )
+    sense = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="For a second meaning of an abbreviation (“In company management”): shown beside it "
+        "in search, after the glossary’s main sense. Leave empty for the main sense.",
+    )
+    autolink = models.BooleanField(
+        default=True, help_text="Link the first mention of other terms in the body automatically."
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -159,9 +196,9 @@ class Term(models.Model):
             summary=self.summary,
         )
 
-    def render_body(self, resolve):
+    def render_body(self, resolve, mentions=None):
         """Render the body into body_html; returns the Rendered result (linked and missing slugs)."""
-        rendered = render_markdown(self.body, resolve)
+        rendered = render_markdown(self.body, resolve, mentions, self.slug)
         self.body_html = rendered.html
         return rendered
 
@@ -367,3 +404,51 @@ class Band(models.Model):
     def clean(self):
         if self.start_id and self.end_id and self.start.position > self.end.position:
             raise ValidationError({"end": "The band ends before it starts: pick a later stage."})
+
+
+class SearchName(models.Model):
+    """A term's title, abbreviation or other name, normalised for exact and prefix search."""
+
+    class Kind(models.IntegerChoices):
+        NAME = 0, "Title or abbreviation"
+        ALIAS = 1, "Other name"
+
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="search_names")
+    kind = models.PositiveSmallIntegerField(choices=Kind.choices)
+    name = models.CharField(max_length=200)
+    key = models.CharField(max_length=200, db_index=True)  # "contract research organization"
+    compact = models.CharField(max_length=200, db_index=True)  # "contractresearchorganization", "cgmp"
+
+    class Meta:
+        indexes = [
+            # On PostgreSQL, LIKE 'prefix%' can use only an index built with the pattern operator class.
+            models.Index(fields=["key"], name="searchname_key_pattern", opclasses=["varchar_pattern_ops"]),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class SearchDocument(models.Model):
+    """All of a term's words, normalised, under the database's full-text index (see search.py)."""
+
+    term = models.OneToOneField(
+        Term, on_delete=models.CASCADE, primary_key=True, related_name="search_document"
+    )
+    text = models.TextField()
+
+    def __str__(self):
+        return str(self.term_id)
+
+
+class SearchWord(models.Model):
+    """The vocabulary of names, with each word's one-letter deletions, for correcting typos."""
+
+    word = models.CharField(max_length=200, db_index=True)
+    variant = models.CharField(max_length=200, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint("word", "variant", name="search_word_variant_once")]
+
+    def __str__(self):
+        return f"{self.variant} → {self.word}"

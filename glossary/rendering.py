@@ -92,6 +92,113 @@ class WikiLinkProcessor(InlineProcessor):
         return el, m.start(0), m.end(0)
 
 
+WORD_RE = re.compile(r"[A-Za-z0-9]+(?:[-'][A-Za-z0-9]+)*")
+MAX_NAME_WORDS = 6
+
+
+def fold(word):
+    """A word as names are compared: lowercase and singular ("Sponsors" -> "sponsor")."""
+    word = word.casefold()
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-3] + "y" if word.endswith("ies") else word[:-1]
+    return word
+
+
+class Mentions:
+    """The names of terms (titles, other names, abbreviations), to link a term's first mention in a body.
+
+    Abbreviations match with their exact capitals (so "IND" but not "ind"), other names in any case and
+    in the plural. Matching walks the words of the text once: no pattern is built from every name.
+    """
+
+    def __init__(self, entries):
+        self.abbreviations, self.phrases, self.longest = {}, {}, 1
+        # Main senses first, so that "CMO" means this glossary's CMO, not a chief medical officer.
+        for name, is_abbreviation, target, _secondary in sorted(entries, key=lambda e: e[3]):
+            tokens = WORD_RE.findall(name)
+            if not tokens:
+                continue
+            if is_abbreviation:
+                self.abbreviations.setdefault(name, target)
+            elif len(name) >= 4:
+                self.phrases.setdefault(tuple(fold(t) for t in tokens), target)
+                self.longest = max(self.longest, min(len(tokens), MAX_NAME_WORDS))
+
+    def find(self, text, skip):
+        """[(start, end, target)]: the first mention in `text` of each term not in `skip` (slugs)."""
+        spans = [(m.start(), m.end(), m.group(0)) for m in WORD_RE.finditer(text)]
+        found, i = [], 0
+        while i < len(spans):
+            match = None
+            for n in range(min(self.longest, len(spans) - i), 0, -1):
+                target = self.phrases.get(tuple(fold(w) for _, _, w in spans[i : i + n]))
+                if target is None and n == 1:
+                    word = spans[i][2]
+                    target = self.abbreviations.get(word) or (
+                        word.endswith("s") and self.abbreviations.get(word[:-1])
+                    )
+                if target and target.slug not in skip:
+                    match = (spans[i][0], spans[i + n - 1][1], target)
+                    break
+            if match:
+                found.append(match)
+                skip.add(match[2].slug)
+                i += n
+            else:
+                i += 1
+        return found
+
+
+class AutoLink(Treeprocessor):
+    """Link the first mention of each other term, except in headings, code and existing links."""
+
+    SKIP = {"h1", "h2", "h3", "h4", "h5", "h6", "a", "code", "pre"}
+
+    def __init__(self, md, mentions, own_slug):
+        super().__init__(md)
+        self.mentions, self.own_slug = mentions, own_slug
+
+    def run(self, root):
+        skip = {self.own_slug, *self.md.wikilinks["linked"]}
+        self.walk(root, skip)
+
+    def walk(self, parent, skip):
+        if parent.tag in self.SKIP:
+            return
+        # Text before the first child, then each child and the text after it.
+        if parent.text:
+            parent.text, before = self.link(parent.text, skip)
+            for index, el in enumerate(before):
+                parent.insert(index, el)
+        for child in list(parent):
+            self.walk(child, skip)
+            if child.tail:
+                child.tail, after = self.link(child.tail, skip)
+                position = list(parent).index(child) + 1
+                for offset, el in enumerate(after):
+                    parent.insert(position + offset, el)
+
+    def link(self, text, skip):
+        """(text before the first link, [link elements, each with the text after it as its tail])."""
+        found = self.mentions.find(text, skip)
+        if not found:
+            return text, []
+        elements, head, last = [], text[: found[0][0]], found[0][0]
+        for start, end, target in found:
+            if elements:
+                elements[-1].tail = text[last:start]
+            el = etree.Element("a")
+            el.set("href", target.url)
+            el.set("class", "term-link")
+            el.set("data-term", target.slug)
+            el.text = text[start:end]
+            elements.append(el)
+            last = end
+            self.md.wikilinks["linked"].append(target.slug)
+        elements[-1].tail = text[last:]
+        return head, elements
+
+
 class DemoteTopHeadings(Treeprocessor):
     """A page has exactly one h1, the term's title, so a '#' heading in a body becomes an h2."""
 
@@ -101,15 +208,18 @@ class DemoteTopHeadings(Treeprocessor):
 
 
 class GlossaryExtension(markdown.Extension):
-    def __init__(self, resolve):
+    def __init__(self, resolve, mentions=None, own_slug=None):
         super().__init__()
-        self.resolve = resolve
+        self.resolve, self.mentions, self.own_slug = resolve, mentions, own_slug
 
     def extendMarkdown(self, md):
         md.wikilinks = {"linked": [], "missing": []}
-        # Priority 75 runs before links (160 is backticks, so code spans stay literal).
+        # Priority 175 runs before links (160 is backticks, so code spans stay literal).
         md.inlinePatterns.register(WikiLinkProcessor(WIKILINK_PATTERN, md, self.resolve), "wikilink", 175)
         md.treeprocessors.register(DemoteTopHeadings(md), "demote_headings", 5)
+        if self.mentions is not None:
+            # After the inline patterns (priority 20), so wikilinks and code are already elements.
+            md.treeprocessors.register(AutoLink(md, self.mentions, self.own_slug), "autolink", 4)
 
 
 def sanitize(html):
@@ -122,10 +232,19 @@ def sanitize(html):
     )
 
 
-def render_markdown(text, resolve):
-    """Render `text` to sanitised HTML; `resolve(slug)` returns a LinkTarget or None."""
+def render_markdown(text, resolve, mentions=None, own_slug=None):
+    """Render `text` to sanitised HTML; `resolve(slug)` returns a LinkTarget or None.
+
+    With `mentions`, the first mention of each other term is linked too (never the term `own_slug`).
+    """
     md = markdown.Markdown(
-        extensions=["tables", "fenced_code", "def_list", "sane_lists", GlossaryExtension(resolve)],
+        extensions=[
+            "tables",
+            "fenced_code",
+            "def_list",
+            "sane_lists",
+            GlossaryExtension(resolve, mentions, own_slug),
+        ],
         output_format="html",
     )
     html = sanitize(md.convert(text or ""))
@@ -142,4 +261,5 @@ def render_preview(text):
     from glossary.models import Term
 
     targets = Term.objects.link_targets(wikilink_slugs(text))
-    return render_markdown(text, targets.get).html
+    # The editor doesn't say which term it edits, so a mention of the term itself may link here only.
+    return render_markdown(text, targets.get, Term.objects.mentions_in(text)).html

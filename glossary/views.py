@@ -2,7 +2,7 @@ import string
 
 from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import Count
-from django.http import Http404, HttpResponseForbidden
+from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from markdownx.views import MarkdownifyView
@@ -17,6 +17,7 @@ from glossary.models import (
     Term,
     comparison_rows,
 )
+from glossary.search import highlight, search, suggestions, words
 from glossary.timeline import timeline
 
 LETTERS = list(string.ascii_uppercase)
@@ -107,6 +108,12 @@ def term_detail(request, slug):
             if facets
             else [],
             "timeline": drawing if drawing and drawing.shows_current else None,
+            # Other meanings of the same abbreviation ("CMO" is also a chief medical officer).
+            "same_abbreviation": Term.objects.filter(abbreviation__iexact=term.abbreviation)
+            .exclude(pk=term.pk)
+            .only("slug", "title", "abbreviation", "sense")
+            if term.abbreviation
+            else [],
         },
     )
 
@@ -222,3 +229,48 @@ def comparison_detail(request, slug):
 
 def timeline_page(request):
     return render(request, "glossary/timeline.html", {"nav": "timeline", "timeline": timeline()})
+
+
+def search_page(request):
+    """/search/?q=: ranked results with the reason each matched; a lone exact match goes straight there."""
+    results = search(request.GET.get("q", ""))
+    if results.single:
+        return redirect(results.single)
+    shown_words = (results.corrected or results.query).split()
+    for hit in results.hits:
+        text = hit.term.summary if hit.rank < 3 else f"{hit.term.summary} {hit.term.body}"
+        hit.snippet = highlight(text, [w for w in words(" ".join(shown_words))])
+    nearest = [] if results.hits else suggestions(results.query[:2])
+    return render(
+        request,
+        "glossary/search.html",
+        {"nav": "search", "results": results, "nearest": nearest, "query": results.query},
+    )
+
+
+def search_suggestions(request):
+    """The search box's suggestions as you type (search.js): a few names, exact matches first."""
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "title": name.term.title,
+                    "abbreviation": name.term.abbreviation,
+                    "sense": name.term.sense,
+                    "matched": name.name,
+                    "url": name.term.get_absolute_url(),
+                }
+                for name in suggestions(request.GET.get("q", ""))
+            ]
+        }
+    )
+
+
+def term_preview(request, slug):
+    """What a term link's preview shows (previews.js)."""
+    term = get_object_or_404(
+        Term.objects.only("slug", "title", "abbreviation", "summary", "sense"), slug=slug
+    )
+    return JsonResponse(
+        {"title": term.title, "abbreviation": term.abbreviation, "sense": term.sense, "summary": term.summary}
+    )

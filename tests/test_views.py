@@ -37,8 +37,8 @@ def test_a_term_page_costs_the_same_queries_whatever_its_related_terms(
 ):
     relate(cmo, make_term, count)
 
-    # term, aliases, sources, related, facets, comparisons, timeline stages
-    with django_assert_num_queries(7):
+    # term, aliases, sources, related, facets, comparisons, timeline stages, other meanings of "CMO"
+    with django_assert_num_queries(8):
         response = client.get(cmo.get_absolute_url())
 
     assert response.status_code == 200

@@ -20,7 +20,7 @@ from glossary.content.quizzes import (
     read_quiz_questions,
 )
 from glossary.models import MAX_COMPARED, Band, Term, validate_slug
-from glossary.rendering import render_markdown
+from glossary.rendering import Mentions, render_markdown
 
 TEXT, REQUIRED_TEXT = ("text", False), ("text", True)
 TERM_KEYS = {
@@ -33,6 +33,8 @@ TERM_KEYS = {
     "sources": ("list of sources", False),
     "reviewed": ("date", False),
     "facets": ("mapping of text", False),
+    "sense": TEXT,
+    "autolink": ("bool", False),
 }
 COMPARISON_KEYS = {
     "title": REQUIRED_TEXT,
@@ -83,6 +85,8 @@ class TermFile(Document):
     related: list = field(default_factory=list)
     sources: list = field(default_factory=list)  # [(title, url)]
     facets: dict = field(default_factory=dict)  # {aspect: (text, line)}
+    sense: str = ""
+    autolink: bool = True
     facet_html: dict = field(default_factory=dict)  # {aspect: html}
 
     def link_target(self):
@@ -358,9 +362,19 @@ def check_timeline(path, content, problems):
 def render_all(content, problems):
     """Render every piece of Markdown, and report [[links]] to terms that do not exist."""
     targets = {t.slug: t.link_target() for t in content.terms}
+    mentions = Mentions(
+        (name, is_abbreviation, targets[t.slug], bool(t.sense))
+        for t in content.terms
+        for name, is_abbreviation in [
+            (t.abbreviation, True),
+            (t.title, False),
+            *((a, False) for a in t.aliases),
+        ]
+        if name
+    )
 
-    def render(text, path, first_line):
-        rendered = render_markdown(text, targets.get)
+    def render(text, path, first_line, autolink_for=None):
+        rendered = render_markdown(text, targets.get, mentions if autolink_for else None, autolink_for)
         for slug in rendered.missing:
             index = text.find(f"[[{slug}")
             line = first_line + (text.count("\n", 0, index) if index >= 0 else 0)
@@ -370,7 +384,9 @@ def render_all(content, problems):
         return rendered
 
     for document in [*content.terms, *content.comparisons, *content.quizzes]:
-        rendered = render(document.body, document.path, document.body_line)
+        # Only a term's own body links the first mentions of other terms by itself.
+        autolink_for = document.slug if isinstance(document, TermFile) and document.autolink else None
+        rendered = render(document.body, document.path, document.body_line, autolink_for)
         document.body_html, document.links = rendered.html, rendered.linked
     for term in content.terms:
         for aspect, (text, line) in term.facets.items():

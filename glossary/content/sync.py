@@ -23,6 +23,7 @@ from glossary.models import (
     Term,
 )
 from glossary.quiz.models import Advisor, Citation, Option, Question, Quiz
+from glossary.search import index_terms
 
 
 @dataclass
@@ -180,6 +181,8 @@ def sync_terms(files):
             "body_html": f.body_html,
             "category_id": category_ids.get(f.category),
             "reviewed": f.reviewed,
+            "sense": f.sense,
+            "autolink": f.autolink,
         },
     )
     ids = dict(Term.objects.values_list("slug", "id"))
@@ -223,6 +226,9 @@ def sync_terms(files):
             ],
         )
     changed = {t.slug for t in updated} | set(changed_children) | set(changed_relations)
+    # The search index follows every change; terms never indexed (say, loaded before search existed) too.
+    unindexed = Term.objects.filter(search_document__isnull=True).values_list("id", flat=True)
+    index_terms({ids[s] for s in changed} | {ids[t.slug] for t in created} | set(unindexed))
     return tally(files, existing, removed, created, changed)
 
 

@@ -1,0 +1,282 @@
+"""Search: normalising words, the search index built when content is saved, and queries against it.
+
+Every name (title, abbreviation, other name) is stored normalised in SearchName, for exact and
+prefix matches through an ordinary index; all of a term's text is stored normalised in
+SearchDocument, matched by the database's own full-text index (SQLite FTS5, PostgreSQL GIN on a
+'simple' tsvector). Because the words are normalised here, before either database sees them, both
+databases find exactly the same terms. Typos are corrected against the vocabulary of names
+(SearchWord), by matching one-letter deletions, never by scanning terms.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Q
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from glossary.models import SearchDocument, SearchName, SearchWord, Term
+
+MAX_QUERY_LENGTH = 200
+MAX_WORDS = 8
+MAX_RESULTS = 50
+
+
+def normalize(text):
+    """Lowercase words without accents or punctuation: "c.G.M.P." -> "c g m p", "cGMP" -> "cgmp"."""
+    text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.casefold()).split())
+
+
+def singular(word):
+    """A plain English singular, so that "organizations" finds "organization" and "studies" "study"."""
+    if len(word) <= 3 or word.isdigit():
+        return word
+    if word.endswith("ies"):
+        return word[:-3] + "y"
+    if word.endswith(("sses", "xes", "ches", "shes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def words(text):
+    return [singular(w) for w in normalize(text).split()]
+
+
+def key(text):
+    """The form names are stored and compared in."""
+    return " ".join(words(text))
+
+
+def compact(text):
+    """The key without spaces, so that "c g m p" meets "cgmp"."""
+    return key(text).replace(" ", "")
+
+
+def deletions(word):
+    """The word and every form of it with one letter left out: two words within one edit share one."""
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+def edit_distance(a, b):
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def clean_query(raw):
+    """The query as a person meant it: control characters out, length bounded."""
+    raw = "".join(ch for ch in (raw or "") if unicodedata.category(ch)[0] != "C" or ch == " ")
+    return " ".join(raw.split())[:MAX_QUERY_LENGTH]
+
+
+# The full-text part, the only place the two databases differ.
+
+
+def text_matches(query_words, limit):
+    """Term ids whose text holds every one of `query_words` (already normalised)."""
+    if not query_words:
+        return []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT term_id FROM glossary_searchdocument"
+                " WHERE to_tsvector('simple', text) @@ to_tsquery('simple', %s) LIMIT %s",
+                [" & ".join(query_words), limit],
+            )
+        else:
+            match = " ".join(f'"{w}"' for w in query_words)
+            cursor.execute(
+                "SELECT rowid FROM glossary_searchdocument_fts WHERE glossary_searchdocument_fts MATCH %s LIMIT %s",
+                [match, limit],
+            )
+        return [row[0] for row in cursor.fetchall()]
+
+
+@dataclass
+class Hit:
+    term: object
+    rank: int  # 0 abbreviation or title, 1 other name, 2 prefix of a name, 3 text
+    reason: str
+    snippet: str = ""
+
+
+def highlight(text, query_words, width=160):
+    """A piece of `text` around the first query word, with every query word marked; escaped."""
+    if not text:
+        return ""
+    plain = re.sub(r"\[\[([^\]|]+)\|?([^\]]*)\]\]", lambda m: m.group(2) or m.group(1), text)
+    plain = re.sub(r"[#*_`>|]+", " ", plain)
+    plain = " ".join(plain.split())
+    pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in query_words) + r")\w*", re.IGNORECASE)
+    found = pattern.search(plain) if query_words else None
+    start = max(0, found.start() - width // 3) if found else 0
+    piece = plain[start : start + width]
+    prefix, suffix = ("…" if start else ""), ("…" if start + width < len(plain) else "")
+    out, last = [], 0
+    for m in pattern.finditer(piece) if query_words else []:
+        out += [escape(piece[last : m.start()]), f"<mark>{escape(m.group(0))}</mark>"]
+        last = m.end()
+    out.append(escape(piece[last:]))
+    return mark_safe(prefix + "".join(out) + suffix)
+
+
+# Building the index: at load and at admin save, never per request.
+
+
+def index_terms(term_ids):
+    """Rebuild the search rows of these terms, and add any new words to the vocabulary."""
+    terms = list(Term.objects.filter(pk__in=term_ids).prefetch_related("aliases"))
+    SearchName.objects.filter(term_id__in=term_ids).delete()
+    SearchDocument.objects.filter(term_id__in=term_ids).delete()
+    names, documents, vocabulary = [], [], set()
+    for term in terms:
+        aliases = [a.name for a in term.aliases.all()]
+        entries = [(SearchName.Kind.NAME, term.title), (SearchName.Kind.NAME, term.abbreviation)]
+        for kind, name in entries + [(SearchName.Kind.ALIAS, a) for a in aliases]:
+            if name and key(name):
+                names.append(
+                    SearchName(
+                        term=term, kind=kind, name=name, key=key(name)[:200], compact=compact(name)[:200]
+                    )
+                )
+                vocabulary.update(key(name).split())
+                vocabulary.add(compact(name))
+        text = " ".join([term.title, term.abbreviation, *aliases, term.summary, term.body])
+        documents.append(SearchDocument(term=term, text=" ".join(words(text))))
+    SearchName.objects.bulk_create(names, batch_size=1000)
+    SearchDocument.objects.bulk_create(documents, batch_size=500)
+    vocabulary = {w for w in vocabulary if len(w) <= 60}
+    known = set()
+    for chunk in chunks(sorted(vocabulary), 500):
+        known.update(SearchWord.objects.filter(word__in=chunk).values_list("word", flat=True))
+    SearchWord.objects.bulk_create(
+        [SearchWord(word=w, variant=v) for w in sorted(vocabulary - known) for v in sorted(deletions(w))],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+
+
+def chunks(items, size):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+# Querying.
+
+
+@dataclass
+class Results:
+    query: str  # as cleaned
+    hits: list
+    corrected: str = ""  # the words searched for instead, when the query had a typo
+
+    @property
+    def single(self):
+        """The one clear hit (a lone exact name match), which search sends the reader straight to."""
+        exact = [h for h in self.hits if h.rank <= 1]
+        return exact[0].term if len(exact) == 1 and not self.corrected else None
+
+
+def prefix_filter(query_key):
+    if connection.vendor == "sqlite":
+        # A range on the BINARY-collated column uses its index; keys are plain ASCII, so this is a prefix.
+        return Q(key__gte=query_key, key__lt=query_key[:-1] + chr(ord(query_key[-1]) + 1))
+    return Q(key__startswith=query_key)
+
+
+def find(query_words, limit):
+    query_key = " ".join(query_words)
+    best = {}
+
+    def add(term_id, rank, reason):
+        if term_id not in best or rank < best[term_id][0]:
+            best[term_id] = (rank, reason)
+
+    exact = SearchName.objects.filter(Q(key=query_key) | Q(compact=query_key.replace(" ", "")))
+    for name in exact.only("term_id", "kind", "name")[:limit]:
+        add(name.term_id, name.kind, "Other name: " + name.name if name.kind else "")
+    for name in SearchName.objects.filter(prefix_filter(query_key)).only("term_id", "name")[:limit]:
+        add(name.term_id, 2, "Starts with your search: " + name.name)
+    for term_id in text_matches(query_words, limit):
+        add(term_id, 3, "Mentions your search")
+    terms = Term.objects.in_bulk(list(best)[:limit])
+    hits = [Hit(terms[pk], rank, reason) for pk, (rank, reason) in best.items() if pk in terms]
+    # Exact names first, then other names, prefixes and text; the glossary's main sense before others.
+    hits.sort(key=lambda h: (h.rank, bool(h.term.sense), h.term.title.casefold()))
+    return hits[:limit]
+
+
+def correct(query_words):
+    """The query with each word that is not in the vocabulary replaced by its nearest word, if any."""
+    known = set(SearchWord.objects.filter(word__in=query_words).values_list("word", flat=True))
+    fixed = []
+    for word in query_words:
+        if word in known or len(word) < 3:
+            fixed.append(word)
+            continue
+        candidates = set(
+            SearchWord.objects.filter(variant__in=deletions(word)).values_list("word", flat=True)
+        )
+        scored = sorted(
+            (edit_distance(word, c), -len(common_prefix(word, c)), c)
+            for c in candidates
+            if edit_distance(word, c) <= 2
+        )
+        fixed.append(scored[0][2] if scored else word)
+    return fixed
+
+
+def common_prefix(a, b):
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
+def search(raw, limit=MAX_RESULTS):
+    query = clean_query(raw)
+    query_words = words(query)[:MAX_WORDS]
+    if not query_words:
+        return Results(query, [])
+    hits = find(query_words, limit)
+    if hits:
+        return Results(query, hits)
+    fixed = correct(query_words)
+    if fixed != query_words:
+        return Results(query, find(fixed, limit), corrected=" ".join(fixed))
+    return Results(query, [])
+
+
+def suggestions(raw, limit=8):
+    """Names that start with what has been typed so far: exact names first, for the search box."""
+    query_key = key(clean_query(raw))
+    if len(query_key) < 2:
+        return []
+    names = (
+        SearchName.objects.filter(prefix_filter(query_key) | Q(compact=query_key.replace(" ", "")))
+        .select_related("term")
+        .order_by("kind", "key")[: limit * 3]
+    )
+    seen, out = set(), []
+    for name in names:
+        if name.term_id in seen:
+            continue
+        seen.add(name.term_id)
+        out.append(name)
+    out.sort(
+        key=lambda n: (
+            n.key != query_key and n.compact != query_key.replace(" ", ""),
+            n.kind,
+            bool(n.term.sense),
+        )
+    )
+    return out[:limit]
