@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
-.PHONY: run test lint chromium clean
+.PHONY: run test test-postgres bench lint chromium clean
 
 # The virtual environment is rebuilt only when a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -24,6 +24,14 @@ test: $(VENV)/.installed chromium
 	$(BIN)/ruff check .
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
+
+# The suite again on a throwaway PostgreSQL (browser tests excepted: they exercise no SQL of their own).
+test-postgres: $(VENV)/.installed
+	.ci/with-postgres $(BIN)/pytest -m "not browser"
+
+# Speed, measured on generated content; the figures are written down in docs/performance.md.
+bench: $(VENV)/.installed
+	$(BIN)/python -m bench.search
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -21,7 +21,7 @@ from glossary.models import SearchDocument, SearchName, SearchWord, Term
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8
-MAX_RESULTS = 50
+MAX_RESULTS = 20
 
 
 def normalize(text):
@@ -193,6 +193,9 @@ def prefix_filter(query_key):
     return Q(key__startswith=query_key)
 
 
+TERM_FIELDS = ["slug", "title", "abbreviation", "summary", "sense", "body"]
+
+
 def find(query_words, limit):
     query_key = " ".join(query_words)
     best = {}
@@ -204,11 +207,16 @@ def find(query_words, limit):
     exact = SearchName.objects.filter(Q(key=query_key) | Q(compact=query_key.replace(" ", "")))
     for name in exact.only("term_id", "kind", "name")[:limit]:
         add(name.term_id, name.kind, "Other name: " + name.name if name.kind else "")
+    if len(best) == 1:
+        # A lone exact name is the one clear hit: the page goes straight there, so look no further.
+        term_id, (rank, reason) = next(iter(best.items()))
+        term = Term.objects.only(*TERM_FIELDS).filter(pk=term_id).first()
+        return [Hit(term, rank, reason)] if term else []
     for name in SearchName.objects.filter(prefix_filter(query_key)).only("term_id", "name")[:limit]:
         add(name.term_id, 2, "Starts with your search: " + name.name)
     for term_id in text_matches(query_words, limit):
         add(term_id, 3, "Mentions your search")
-    terms = Term.objects.in_bulk(list(best)[:limit])
+    terms = Term.objects.only(*TERM_FIELDS).in_bulk(list(best)[:limit])
     hits = [Hit(terms[pk], rank, reason) for pk, (rank, reason) in best.items() if pk in terms]
     # Exact names first, then other names, prefixes and text; the glossary's main sense before others.
     hits.sort(key=lambda h: (h.rank, bool(h.term.sense), h.term.title.casefold()))

@@ -324,3 +324,88 @@ def test_the_advisor_answers_with_a_shareable_result(page, visit, size, artifact
     shared = page.url
     page.goto(shared)
     expect(page.locator("#advice-title")).to_contain_text("What fits:")
+
+
+def test_search_suggests_as_you_type_and_works_by_keyboard(page, visit, artifacts):
+    visit("/")
+    box = page.get_by_role("combobox", name="Search the glossary")
+
+    box.click()
+    box.press_sequentially("cmo", delay=50)
+    listbox = page.get_by_role("listbox", name="Suggestions")
+    expect(listbox).to_be_visible()
+    expect(box).to_have_attribute("aria-expanded", "true")
+    expect(page.get_by_role("status").filter(has_text="suggestion")).to_have_count(1)
+    expect(listbox.get_by_role("option").first).to_contain_text("CMO")
+    assert_accessible(page)
+    shot(page, artifacts, "search-suggestions")
+
+    box.press("ArrowDown")
+    first = listbox.get_by_role("option").first
+    expect(first).to_have_attribute("aria-selected", "true")
+    expect(box).to_have_attribute("aria-activedescendant", first.get_attribute("id"))
+    box.press("Escape")
+    expect(listbox).to_be_hidden()
+    expect(box).to_have_attribute("aria-expanded", "false")
+
+    box.press("ArrowDown")
+    box.press("Enter")
+    expect(page).to_have_url(re.compile(r"/terms/cmo/$"))
+
+
+def test_the_search_box_works_without_javascript(browser, site):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(site + "/")
+
+    page.get_by_label("Search the glossary").fill("CMO")
+    page.get_by_role("button", name="Search").click()
+
+    expect(page.locator("h1")).to_have_text("Results for “CMO”")
+    expect(page.get_by_role("link", name="Chief medical officer")).to_be_visible()
+    context.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_search_results_are_accessible(page, visit, size, artifacts):
+    page.set_viewport_size(SIZES[size])
+    visit("/search/?q=CMO")
+
+    expect(page.locator(".search-results li")).not_to_have_count(0)
+    assert_accessible(page)
+    assert_no_sideways_scroll(page)
+    shot(page, artifacts, f"search-results-{size}")
+
+
+def test_a_term_link_previews_on_hover_and_focus(page, visit, artifacts):
+    visit("/terms/cdmo/")
+    link = page.locator(".prose a.term-link").first
+    tip = page.get_by_role("tooltip")
+
+    link.hover()
+    expect(tip).to_be_visible()
+    expect(link).to_have_attribute("aria-describedby", "term-preview")
+    link_box, tip_box = link.bounding_box(), tip.bounding_box()
+    assert tip_box["y"] >= link_box["y"] + link_box["height"] or tip_box["y"] + tip_box["height"] <= link_box["y"]
+    assert_accessible(page)
+    shot(page, artifacts, "term-preview")
+
+    page.keyboard.press("Escape")
+    expect(tip).to_be_hidden()
+
+    page.mouse.move(0, 0)
+    link.focus()
+    expect(tip).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(tip).to_be_hidden()
+
+
+def test_previews_can_be_turned_off_and_the_choice_is_remembered(page, visit):
+    visit("/terms/cdmo/")
+    page.get_by_role("button", name="Turn link previews off").click()
+
+    page.reload()
+    page.locator(".prose a.term-link").first.focus()
+
+    expect(page.get_by_role("tooltip")).to_be_hidden()
+    expect(page.get_by_role("button", name="Turn link previews on")).to_have_attribute("aria-pressed", "true")

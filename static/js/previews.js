@@ -100,7 +100,8 @@
     tip.className = "term-preview";
     tip.setAttribute("role", "tooltip");
     tip.hidden = true;
-    document.body.append(tip);
+    // Inside the main landmark, where the links it describes are.
+    (document.querySelector("main") || document.body).append(tip);
     document.addEventListener("mouseover", (e) => schedule(e.target.closest("a"), 350));
     document.addEventListener("mouseout", (e) => { if (e.target.closest("a") === current) hide(); });
     document.addEventListener("focusin", (e) => schedule(e.target.closest("a"), 0));

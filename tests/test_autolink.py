@@ -1,0 +1,110 @@
+"""Automatic links: at load and at save, the first mention of another term in a body becomes a link."""
+
+import re
+
+import pytest
+
+from glossary.content import load_content
+from glossary.models import Term
+from tests.conftest import term_file
+
+BODY = """\
+## The sponsor's view
+
+A Sponsor hires a CRO. The sponsor stays responsible, and the CRO answers for what it takes on.
+
+The contract research organizations are many. Write `CRO` in code. Here is [the sponsor](https://example.org/).
+
+An ind is not an IND, and both are beside the point. A chief medical officer is not a CMO.
+"""
+
+
+@pytest.fixture
+def linked(content, db):
+    content.write("sponsor", term_file("Sponsor", "Takes responsibility."))
+    content.write("cro", term_file("Contract research organization", "Runs trial work.", abbreviation="CRO"))
+    content.write("ind", term_file("Investigational new drug application", "An application.", abbreviation="IND"))
+    content.write("cmo", term_file("Contract manufacturing organization", "Makes drugs.", abbreviation="CMO"))
+    content.write(
+        "chief-medical-officer",
+        term_file("Chief medical officer", "An executive.", abbreviation="CMO", sense="In company management"),
+    )
+    content.write("essay", term_file("Essay", "A test body.", body=BODY))
+    load_content(content.path)
+    return content
+
+
+def links_of(slug):
+    return re.findall(r'data-term="([^"]+)"[^>]*>([^<]+)</a>', Term.objects.get(slug=slug).body_html)
+
+
+def test_the_first_mention_of_each_term_becomes_a_link(linked):
+    assert links_of("essay") == [
+        ("sponsor", "Sponsor"),
+        ("cro", "CRO"),
+        ("ind", "IND"),
+        ("chief-medical-officer", "chief medical officer"),
+        ("cmo", "CMO"),
+    ]
+
+
+def test_headings_code_and_existing_links_are_left_alone(linked):
+    html = Term.objects.get(slug="essay").body_html
+
+    assert "<h2>The sponsor&#x27;s view</h2>" in html or "<h2>The sponsor's view</h2>" in html
+    assert "<code>CRO</code>" in html
+    assert '<a href="https://example.org/" rel="noopener noreferrer">the sponsor</a>' in html
+
+
+def test_abbreviations_match_their_capitals_only(linked):
+    assert "An ind is not" in Term.objects.get(slug="essay").body_html
+
+
+def test_a_term_never_links_to_itself(linked):
+    linked.write("sponsor", term_file("Sponsor", "Takes responsibility.", body="A sponsor hires a CRO.\n"))
+    load_content(linked.path)
+
+    assert links_of("sponsor") == [("cro", "CRO")]
+
+
+def test_authors_can_switch_it_off_for_a_term(linked):
+    linked.write("essay", term_file("Essay", "A test body.", autolink="false", body=BODY))
+    load_content(linked.path)
+
+    assert links_of("essay") == []
+
+
+def test_plural_mentions_are_linked(linked):
+    linked.write("essay", term_file("Essay", "A test body.", body="Some sponsors hire CROs.\n"))
+    load_content(linked.path)
+
+    assert links_of("essay") == [("sponsor", "sponsors"), ("cro", "CROs")]
+
+
+def test_an_explicit_link_counts_as_the_mention(linked):
+    linked.write("essay", term_file("Essay", "A test body.", body="A CRO first, then [[cro|the same CRO]].\n"))
+    load_content(linked.path)
+
+    assert links_of("essay") == [("cro", "the same CRO")]
+
+
+def test_automatic_links_are_made_on_admin_save_too(admin_client, linked):
+    essay = Term.objects.get(slug="essay")
+    data = {
+        "title": essay.title,
+        "slug": "essay",
+        "abbreviation": "",
+        "sense": "",
+        "summary": essay.summary,
+        "category": "",
+        "body": "Every sponsor needs a CRO.",
+        "autolink": "on",
+        "related": [],
+        "reviewed": "",
+        **{f"{name}-{field}": "0" for name in ("aliases", "sources", "facets") for field in ("TOTAL_FORMS", "INITIAL_FORMS")},
+    }
+
+    response = admin_client.post(f"/admin/glossary/term/{essay.pk}/change/", data)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert links_of("essay") == [("sponsor", "sponsor"), ("cro", "CRO")]

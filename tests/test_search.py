@@ -1,0 +1,183 @@
+"""Search over the real glossary: tolerant, ranked, safe. Runs on SQLite and, in CI, on PostgreSQL too."""
+
+import pytest
+
+from glossary.models import SearchDocument, SearchName, Term
+from glossary.search import deletions, key, search, singular
+
+
+def slugs(query):
+    return [hit.term.slug for hit in search(query).hits]
+
+
+@pytest.mark.parametrize("query", ["c.g.m.p.", "cGMP", "CGMP", "  cgmp ", "C-GMP"])
+def test_case_punctuation_and_spacing_do_not_matter(glossary, query):
+    results = search(query)
+
+    assert results.hits[0].term.slug == "cgmp"
+    assert results.single.slug == "cgmp"
+
+
+def test_plurals_find_the_singular_entry(glossary):
+    assert search("contract research organizations").single.slug == "cro"
+    assert slugs("stability studies")[0] == "stability-study"
+
+
+@pytest.mark.parametrize("query, slug", [("cdmp", "cdmo"), ("fomulation", "formulation"), ("technolgy transfer", "technology-transfer")])
+def test_small_typos_are_corrected(glossary, query, slug):
+    results = search(query)
+
+    assert results.corrected
+    assert results.hits[0].term.slug == slug
+
+
+def test_exact_abbreviation_and_title_come_before_other_names_prefixes_and_text(glossary):
+    hits = search("CMO").hits
+
+    assert [h.rank for h in hits] == sorted(h.rank for h in hits)
+    assert [h.rank for h in hits[:2]] == [0, 0]
+    assert {h.rank for h in hits} == {0, 3}
+    assert [h.rank for h in search("quality").hits][:3] == [2, 2, 2]
+
+
+def test_a_lone_exact_name_is_the_single_hit_and_nothing_else_is_fetched(glossary, django_assert_num_queries):
+    with django_assert_num_queries(2):
+        results = search("sponsor")
+
+    assert [h.term.slug for h in results.hits] == ["sponsor"]
+    assert results.single.slug == "sponsor"
+
+
+def test_other_names_match(glossary):
+    hits = search("first-in-human study").hits
+
+    assert hits[0].term.slug == "phase-1"
+    assert hits[0].reason == "Other name: first-in-human study"
+
+
+def test_prefixes_match_names(glossary):
+    hits = search("phase").hits
+
+    assert {"phase-0", "phase-1", "phase-2", "phase-3", "phase-4"} <= {h.term.slug for h in hits if h.rank == 2}
+
+
+def test_text_matches_find_words_in_summaries_and_bodies(glossary):
+    hits = search("placebo").hits
+
+    assert "investigational-product" in [h.term.slug for h in hits]
+    assert all(h.rank == 3 for h in hits)
+
+
+def test_an_abbreviation_with_two_meanings_shows_both_main_sense_first(glossary):
+    results = search("CMO")
+
+    assert results.single is None
+    assert [h.term.slug for h in results.hits[:2]] == ["cmo", "chief-medical-officer"]
+    assert [h.term.slug for h in search("CRO").hits[:2]] == ["cro", "chief-revenue-officer"]
+
+
+def test_nonsense_finds_nothing(glossary):
+    assert search("zqxwv").hits == []
+
+
+@pytest.mark.parametrize("query", ["", "   ", "x" * 10000, "<script>alert(1)</script>", "'; DROP TABLE glossary_term; --", "\x00\x1b[31m", '"*', "AND OR NOT", "NEAR(a b)", "a:b", "^"])
+def test_hostile_queries_get_a_normal_page(client, glossary, query):
+    response = client.get("/search/", {"q": query})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<script>alert" not in html
+    assert Term.objects.exists()
+
+
+def test_a_single_clear_hit_goes_straight_to_the_entry(client, glossary):
+    response = client.get("/search/", {"q": "chemistry, manufacturing and controls"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/terms/cmc/"
+
+
+def test_the_results_page_explains_each_match_and_highlights_it(client, glossary):
+    response = client.get("/search/", {"q": "placebo"})
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Results for “placebo”" in html
+    assert "<mark>placebo" in html.lower() or "<mark>Placebo" in html
+    assert "Mentions your search" in html
+
+
+def test_a_corrected_query_says_so(client, glossary):
+    html = client.get("/search/", {"q": "fomulation"}).content.decode()
+
+    assert "Showing results for <strong>formulation</strong>" in html
+
+
+def test_no_result_says_so_and_offers_the_a_to_z(client, glossary):
+    html = client.get("/search/", {"q": "phxqz"}).content.decode()
+
+    assert "No term matches “phxqz”." in html
+    assert 'href="/terms/">browse the A–Z index' in html
+    assert 'href="/terms/phase-1/"' in html  # terms that start the same way
+
+
+def test_every_page_has_a_search_box(client, glossary):
+    for url in ("/", "/terms/", "/terms/cmo/", "/compare/", "/timeline/"):
+        assert '<form class="site-search" role="search" method="get" action="/search/"' in client.get(url).content.decode()
+
+
+def test_suggestions_start_at_the_second_character(client, glossary, django_assert_max_num_queries):
+    assert client.get("/search/suggest/", {"q": "c"}).json() == {"results": []}
+
+    with django_assert_max_num_queries(1):
+        data = client.get("/search/suggest/", {"q": "cd"}).json()
+
+    assert data["results"][0]["url"] == "/terms/cdmo/"
+    assert data["results"][0]["abbreviation"] == "CDMO"
+
+
+def test_suggestions_put_exact_matches_and_main_senses_first(client, glossary):
+    results = client.get("/search/suggest/", {"q": "cmo"}).json()["results"]
+
+    assert [r["url"] for r in results[:2]] == ["/terms/cmo/", "/terms/chief-medical-officer/"]
+    assert results[1]["sense"] == "In company management"
+
+
+@pytest.mark.parametrize("query", ["x" * 5000, "<b>", "%", "_"])
+def test_odd_suggestion_queries_are_harmless(client, glossary, query):
+    response = client.get("/search/suggest/", {"q": query})
+
+    assert response.status_code == 200
+    assert isinstance(response.json()["results"], list)
+
+
+def test_a_term_preview_is_a_small_json_document(client, glossary):
+    data = client.get("/terms/cmo/preview.json").json()
+
+    assert data["abbreviation"] == "CMO"
+    assert data["title"] == "Contract manufacturing organization"
+    assert data["summary"].startswith("A company")
+    assert client.get("/terms/nope/preview.json").status_code == 404
+
+
+def test_the_index_is_built_at_load_time_for_every_term(glossary):
+    count = Term.objects.count()
+
+    assert SearchDocument.objects.count() == count
+    assert SearchName.objects.filter(term__slug="cgmp", name="CGMP").exists()  # an other name
+
+
+def test_the_words_are_normalised_the_same_way_for_both_databases():
+    assert key("Contract Research Organizations") == "contract research organization"
+    assert key("c.G.M.P.") == "c g m p"
+    assert singular("studies") == "study"
+    assert singular("process") == "process"
+    assert "cdmo" in deletions("cdmo") and "cdm" in deletions("cdmo")
+
+
+def test_a_disambiguated_entry_names_its_other_meaning(client, glossary):
+    html = client.get("/terms/chief-medical-officer/").content.decode()
+
+    assert "Not to be confused with" in html
+    assert 'href="/terms/cmo/">Contract manufacturing organization</a>' in html
+    assert "In company management" in html
