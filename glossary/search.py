@@ -110,12 +110,10 @@ class Hit:
 
 
 def highlight(text, query_words, width=160):
-    """A piece of `text` around the first query word, with every query word marked; escaped."""
+    """A piece of plain `text` around the first query word, with every query word marked; escaped."""
     if not text:
         return ""
-    plain = re.sub(r"\[\[([^\]|]+)\|?([^\]]*)\]\]", lambda m: m.group(2) or m.group(1), text)
-    plain = re.sub(r"[#*_`>|]+", " ", plain)
-    plain = " ".join(plain.split())
+    plain = " ".join(text.split())
     pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in query_words) + r")\w*", re.IGNORECASE)
     found = pattern.search(plain) if query_words else None
     start = max(0, found.start() - width // 3) if found else 0
@@ -193,7 +191,7 @@ def prefix_filter(query_key):
     return Q(key__startswith=query_key)
 
 
-TERM_FIELDS = ["slug", "title", "abbreviation", "summary", "sense", "body"]
+TERM_FIELDS = ["slug", "title", "abbreviation", "summary", "sense", "body_html"]
 
 
 def find(query_words, limit):

@@ -1,3 +1,4 @@
+import html
 import string
 
 from django.contrib.admin.views.decorators import staff_member_required
@@ -5,6 +6,7 @@ from django.db.models import Count
 from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import strip_tags
 from markdownx.views import MarkdownifyView
 
 from glossary.models import (
@@ -238,7 +240,12 @@ def search_page(request):
         return redirect(results.single)
     shown_words = (results.corrected or results.query).split()
     for hit in results.hits:
-        text = hit.term.summary if hit.rank < 3 else f"{hit.term.summary} {hit.term.body}"
+        # Text matches show where the word is, from the published text (links and markup resolved).
+        text = (
+            hit.term.summary
+            if hit.rank < 3
+            else f"{hit.term.summary} {html.unescape(strip_tags(hit.term.body_html))}"
+        )
         hit.snippet = highlight(text, [w for w in words(" ".join(shown_words))])
     nearest = [] if results.hits else suggestions(results.query[:2])
     return render(

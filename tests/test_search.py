@@ -181,3 +181,10 @@ def test_a_disambiguated_entry_names_its_other_meaning(client, glossary):
     assert "Not to be confused with" in html
     assert 'href="/terms/cmo/">Contract manufacturing organization</a>' in html
     assert "In company management" in html
+
+
+def test_snippets_quote_the_published_text_not_the_markup(client, glossary):
+    html = client.get("/search/", {"q": "CMO"}).content.decode()
+
+    assert "<mark>CMO</mark>" in html
+    assert "[[" not in html and "<mark>cmo</mark>" not in html
