@@ -17,6 +17,14 @@ from glossary.models import (
 from glossary.search import index_terms
 
 
+class RenderedBodyMixin:
+    """The form rendered the body while checking it; store that HTML (never edited by hand)."""
+
+    def save_model(self, request, obj, form, change):
+        obj.body_html = form.rendered.html
+        super().save_model(request, obj, form, change)
+
+
 class AliasInline(admin.TabularInline):
     model = Alias
     extra = 1
@@ -50,7 +58,7 @@ class AspectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Term)
-class TermAdmin(admin.ModelAdmin):
+class TermAdmin(RenderedBodyMixin, admin.ModelAdmin):
     form = TermAdminForm
     list_display = ["title", "abbreviation", "category", "reviewed", "updated"]
     list_filter = ["category", "reviewed"]
@@ -63,11 +71,6 @@ class TermAdmin(admin.ModelAdmin):
         (None, {"fields": ["title", "slug", "abbreviation", "sense", "summary", "category"]}),
         ("Entry", {"fields": ["body", "autolink", "related", "reviewed"]}),
     ]
-
-    def save_model(self, request, obj, form, change):
-        # The form rendered the body while validating it; body_html is never edited by hand.
-        obj.body_html = form.rendered.html
-        super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
@@ -89,14 +92,10 @@ class TermAdmin(admin.ModelAdmin):
 
 
 @admin.register(Comparison)
-class ComparisonAdmin(admin.ModelAdmin):
+class ComparisonAdmin(RenderedBodyMixin, admin.ModelAdmin):
     form = ComparisonAdminForm
     list_display = ["title", "slug", "reviewed", "updated"]
     search_fields = ["title", "slug", "terms__title", "terms__abbreviation"]
-
-    def save_model(self, request, obj, form, change):
-        obj.body_html = form.rendered.html
-        super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

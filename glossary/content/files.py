@@ -14,6 +14,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 validate_url = URLValidator(schemes=["http", "https"])
+# The commonest key descriptions: (kind, required).
+TEXT, REQUIRED_TEXT = ("text", False), ("text", True)
 SOURCE_KEYS = {"title", "url"}
 
 

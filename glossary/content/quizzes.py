@@ -2,10 +2,9 @@
 
 from dataclasses import dataclass, field
 
-from glossary.content.files import FileReader
+from glossary.content.files import REQUIRED_TEXT, TEXT, FileReader
 from glossary.quiz.models import Advisor, combinations
 
-TEXT, REQUIRED_TEXT = ("text", False), ("text", True)
 OPTION_KEYS = {
     "id": REQUIRED_TEXT,
     "text": REQUIRED_TEXT,

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 
-from glossary.content.files import ContentError, FileReader, Problem, display_path
+from glossary.content.files import REQUIRED_TEXT, TEXT, ContentError, FileReader, Problem, display_path
 from glossary.content.quizzes import (
     QUIZ_KEYS,
     check_advisor,
@@ -22,7 +22,6 @@ from glossary.content.quizzes import (
 from glossary.models import MAX_COMPARED, Band, Term, validate_slug
 from glossary.rendering import Mentions, render_markdown
 
-TEXT, REQUIRED_TEXT = ("text", False), ("text", True)
 TERM_KEYS = {
     "title": REQUIRED_TEXT,
     "summary": REQUIRED_TEXT,

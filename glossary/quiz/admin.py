@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Q, Subquery
 from markdownx.widgets import AdminMarkdownxWidget
 
+from glossary.admin import RenderedBodyMixin
 from glossary.forms import render_checked
 from glossary.models import Aspect, Comparison
 from glossary.quiz.models import Advisor, Option, Question, Quiz
@@ -28,14 +29,10 @@ class QuestionInline(admin.TabularInline):
 
 
 @admin.register(Quiz)
-class QuizAdmin(admin.ModelAdmin):
+class QuizAdmin(RenderedBodyMixin, admin.ModelAdmin):
     form = QuizForm
     list_display = ["title", "slug", "updated"]
     inlines = [QuestionInline]
-
-    def save_model(self, request, obj, form, change):
-        obj.body_html = form.rendered.html
-        super().save_model(request, obj, form, change)
 
 
 class OptionForm(forms.ModelForm):
