@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.utils import timezone
+from reversion_compare.admin import CompareVersionAdmin
 
 from glossary.forms import ComparisonAdminForm, FacetForm, SourceForm, TermAdminForm
 from glossary.models import (
@@ -18,10 +20,15 @@ from glossary.search import index_terms
 
 
 class RenderedBodyMixin:
-    """The form rendered the body while checking it; store that HTML (never edited by hand)."""
+    """The form rendered the body while checking it; store that HTML (never edited by hand).
+
+    Also marks the entry as edited in the admin, by whom and when, so that the next load of its
+    file will not overwrite the edit silently.
+    """
 
     def save_model(self, request, obj, form, change):
         obj.body_html = form.rendered.html
+        obj.edited, obj.edited_by = timezone.now(), request.user
         super().save_model(request, obj, form, change)
 
 
@@ -58,7 +65,7 @@ class AspectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Term)
-class TermAdmin(RenderedBodyMixin, admin.ModelAdmin):
+class TermAdmin(RenderedBodyMixin, CompareVersionAdmin):
     form = TermAdminForm
     list_display = ["title", "abbreviation", "category", "reviewed", "updated"]
     list_filter = ["category", "reviewed"]
@@ -92,7 +99,7 @@ class TermAdmin(RenderedBodyMixin, admin.ModelAdmin):
 
 
 @admin.register(Comparison)
-class ComparisonAdmin(RenderedBodyMixin, admin.ModelAdmin):
+class ComparisonAdmin(RenderedBodyMixin, CompareVersionAdmin):
     form = ComparisonAdminForm
     list_display = ["title", "slug", "reviewed", "updated"]
     search_fields = ["title", "slug", "terms__title", "terms__abbreviation"]

@@ -30,6 +30,29 @@ MAX_COMPARED = 4
 CORE_SLUGS = ["cmo", "cdmo", "cro", "cmc", "cgmp", "phase-1", "phase-2", "phase-3", "phase-4"]
 
 
+class FromFile(models.Model):
+    """Where an entry came from, so that a load never silently overwrites an edit made in the admin.
+
+    An entry created in the admin has no file. `edited` is set by every admin save; an entry edited
+    since it was `loaded` is one the next load must not overwrite (see content/sync.py).
+    """
+
+    source_file = models.CharField(max_length=300, blank=True, editable=False)
+    source_hash = models.CharField(max_length=64, blank=True, editable=False)
+    loaded = models.DateTimeField(null=True, blank=True, editable=False)
+    edited = models.DateTimeField(null=True, blank=True, editable=False)
+    edited_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, editable=False, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def edited_since_load(self):
+        return self.edited is not None and (self.loaded is None or self.edited > self.loaded)
+
+
 class Category(models.Model):
     slug = models.SlugField(unique=True, validators=[validate_slug])
     name = models.CharField(max_length=100, unique=True)
@@ -113,7 +136,7 @@ class TermQuerySet(models.QuerySet):
         return self.filter(Q(related_from=term) | Q(related=term)).exclude(pk=term.pk).distinct()
 
 
-class Term(models.Model):
+class Term(FromFile):
     slug = models.SlugField(
         max_length=100,
         unique=True,
@@ -300,7 +323,7 @@ class ComparisonQuerySet(models.QuerySet):
         return self.filter(slug__in=["-vs-".join(p) for p in permutations(slugs)]).first()
 
 
-class Comparison(models.Model):
+class Comparison(FromFile):
     slug = models.SlugField(
         max_length=200,
         unique=True,

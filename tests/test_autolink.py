@@ -23,11 +23,15 @@ An ind is not an IND, and both are beside the point. A chief medical officer is 
 def linked(content, db):
     content.write("sponsor", term_file("Sponsor", "Takes responsibility."))
     content.write("cro", term_file("Contract research organization", "Runs trial work.", abbreviation="CRO"))
-    content.write("ind", term_file("Investigational new drug application", "An application.", abbreviation="IND"))
+    content.write(
+        "ind", term_file("Investigational new drug application", "An application.", abbreviation="IND")
+    )
     content.write("cmo", term_file("Contract manufacturing organization", "Makes drugs.", abbreviation="CMO"))
     content.write(
         "chief-medical-officer",
-        term_file("Chief medical officer", "An executive.", abbreviation="CMO", sense="In company management"),
+        term_file(
+            "Chief medical officer", "An executive.", abbreviation="CMO", sense="In company management"
+        ),
     )
     content.write("essay", term_file("Essay", "A test body.", body=BODY))
     load_content(content.path)
@@ -82,7 +86,9 @@ def test_plural_mentions_are_linked(linked):
 
 
 def test_an_explicit_link_counts_as_the_mention(linked):
-    linked.write("essay", term_file("Essay", "A test body.", body="A CRO first, then [[cro|the same CRO]].\n"))
+    linked.write(
+        "essay", term_file("Essay", "A test body.", body="A CRO first, then [[cro|the same CRO]].\n")
+    )
     load_content(linked.path)
 
     assert links_of("essay") == [("cro", "the same CRO")]
@@ -101,7 +107,11 @@ def test_automatic_links_are_made_on_admin_save_too(admin_client, linked):
         "autolink": "on",
         "related": [],
         "reviewed": "",
-        **{f"{name}-{field}": "0" for name in ("aliases", "sources", "facets") for field in ("TOTAL_FORMS", "INITIAL_FORMS")},
+        **{
+            f"{name}-{field}": "0"
+            for name in ("aliases", "sources", "facets")
+            for field in ("TOTAL_FORMS", "INITIAL_FORMS")
+        },
     }
 
     response = admin_client.post(f"/admin/glossary/term/{essay.pk}/change/", data)

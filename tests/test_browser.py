@@ -386,7 +386,10 @@ def test_a_term_link_previews_on_hover_and_focus(page, visit, artifacts):
     expect(tip).to_be_visible()
     expect(link).to_have_attribute("aria-describedby", "term-preview")
     link_box, tip_box = link.bounding_box(), tip.bounding_box()
-    assert tip_box["y"] >= link_box["y"] + link_box["height"] or tip_box["y"] + tip_box["height"] <= link_box["y"]
+    assert (
+        tip_box["y"] >= link_box["y"] + link_box["height"]
+        or tip_box["y"] + tip_box["height"] <= link_box["y"]
+    )
     assert_accessible(page)
     shot(page, artifacts, "term-preview")
 

@@ -131,7 +131,7 @@ def test_it_removes_terms_whose_files_are_gone(good):
     )
     good.remove("cro")
 
-    out, _ = load(good.path)
+    out, _ = load(good.path, "--prune")
 
     assert "Terms: 0 created, 1 updated, 0 unchanged, 1 removed." in out
     assert list(Term.objects.values_list("slug", flat=True)) == ["cmo"]
@@ -143,7 +143,7 @@ def test_a_renamed_file_keeps_its_title(good):
     good.write("contract-research-organization", CRO)
     good.write("cmo", CMO.replace("cro", "contract-research-organization"))
 
-    out, _ = load(good.path)
+    out, _ = load(good.path, "--prune")
 
     assert "1 created, 1 updated, 0 unchanged, 1 removed" in out
     assert Term.objects.get(title="Contract research organization").slug == "contract-research-organization"

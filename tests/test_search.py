@@ -23,7 +23,10 @@ def test_plurals_find_the_singular_entry(glossary):
     assert slugs("stability studies")[0] == "stability-study"
 
 
-@pytest.mark.parametrize("query, slug", [("cdmp", "cdmo"), ("fomulation", "formulation"), ("technolgy transfer", "technology-transfer")])
+@pytest.mark.parametrize(
+    "query, slug",
+    [("cdmp", "cdmo"), ("fomulation", "formulation"), ("technolgy transfer", "technology-transfer")],
+)
 def test_small_typos_are_corrected(glossary, query, slug):
     results = search(query)
 
@@ -58,7 +61,9 @@ def test_other_names_match(glossary):
 def test_prefixes_match_names(glossary):
     hits = search("phase").hits
 
-    assert {"phase-0", "phase-1", "phase-2", "phase-3", "phase-4"} <= {h.term.slug for h in hits if h.rank == 2}
+    assert {"phase-0", "phase-1", "phase-2", "phase-3", "phase-4"} <= {
+        h.term.slug for h in hits if h.rank == 2
+    }
 
 
 def test_text_matches_find_words_in_summaries_and_bodies(glossary):
@@ -80,7 +85,22 @@ def test_nonsense_finds_nothing(glossary):
     assert search("zqxwv").hits == []
 
 
-@pytest.mark.parametrize("query", ["", "   ", "x" * 10000, "<script>alert(1)</script>", "'; DROP TABLE glossary_term; --", "\x00\x1b[31m", '"*', "AND OR NOT", "NEAR(a b)", "a:b", "^"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "   ",
+        "x" * 10000,
+        "<script>alert(1)</script>",
+        "'; DROP TABLE glossary_term; --",
+        "\x00\x1b[31m",
+        '"*',
+        "AND OR NOT",
+        "NEAR(a b)",
+        "a:b",
+        "^",
+    ],
+)
 def test_hostile_queries_get_a_normal_page(client, glossary, query):
     response = client.get("/search/", {"q": query})
 
@@ -123,7 +143,10 @@ def test_no_result_says_so_and_offers_the_a_to_z(client, glossary):
 
 def test_every_page_has_a_search_box(client, glossary):
     for url in ("/", "/terms/", "/terms/cmo/", "/compare/", "/timeline/"):
-        assert '<form class="site-search" role="search" method="get" action="/search/"' in client.get(url).content.decode()
+        assert (
+            '<form class="site-search" role="search" method="get" action="/search/"'
+            in client.get(url).content.decode()
+        )
 
 
 def test_suggestions_start_at_the_second_character(client, glossary, django_assert_max_num_queries):

@@ -6,6 +6,7 @@ piece of Markdown. It returns the Content, or raises ContentError with every pro
 """
 
 import difflib
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -71,6 +72,8 @@ class Document:
     body: str
     body_line: int  # the file line the body starts on, for messages about [[links]]
     lines: dict  # front matter key -> the line it is on
+    source_file: str = ""  # relative to the content directory: "terms/cmo.md"
+    digest: str = ""  # SHA-256 of the file's bytes: which version of the file the entry came from
     reviewed: object = None
     body_html: str = ""
     links: list = field(default_factory=list)
@@ -149,26 +152,31 @@ class Content:
     advisor: object = None
 
 
-def read_content(root):
-    """Read and check everything under `root`; returns Content or raises ContentError."""
+def read_content(root, progress=None):
+    """Read and check everything under `root`; returns Content or raises ContentError.
+
+    `progress(done, total)`, if given, is called as each term, comparison or quiz file is read.
+    """
     root = Path(root)
     if not root.is_dir():
         raise ContentError([Problem(display_path(root), 1, "no such content directory")])
     if not (root / "terms").is_dir():
         raise ContentError([Problem(display_path(root / "terms"), 1, "no terms directory: add terms/")])
     problems = []
+    folders = [root / name for name in ("terms", "comparisons", "quizzes")]
+    counter = Counter(sum(len(list(f.iterdir())) for f in folders if f.is_dir()), progress)
     content = Content(
         categories=read_entries(root / "categories.yml", "a category", problems),
         aspects=read_entries(root / "aspects.yml", "an aspect", problems),
-        terms=read_documents(root / "terms", TermFile, TERM_KEYS, "a term file", problems),
+        terms=read_documents(root / "terms", TermFile, TERM_KEYS, "a term file", problems, counter),
         comparisons=read_documents(
-            root / "comparisons", ComparisonFile, COMPARISON_KEYS, "a comparison", problems
+            root / "comparisons", ComparisonFile, COMPARISON_KEYS, "a comparison", problems, counter
         ),
         stages=[],
         bands=[],
     )
     read_timeline(root / "timeline.yml", content, problems)
-    content.quizzes = read_documents(root / "quizzes", QuizFile, QUIZ_KEYS, "a quiz", problems)
+    content.quizzes = read_documents(root / "quizzes", QuizFile, QUIZ_KEYS, "a quiz", problems, counter)
     for quiz in content.quizzes:
         quiz.entries = read_quiz_questions(quiz, problems)
     content.advisor = read_advisor(root / "advisor.yml", problems)
@@ -208,11 +216,24 @@ def read_entries(path, what, problems):
     return entries
 
 
-def read_documents(directory, cls, keys, what, problems):
+class Counter:
+    """Counts files read, for a progress report."""
+
+    def __init__(self, total, report=None):
+        self.total, self.done, self.report = total, 0, report
+
+    def tick(self):
+        self.done += 1
+        if self.report:
+            self.report(self.done, self.total)
+
+
+def read_documents(directory, cls, keys, what, problems, counter):
     if not directory.is_dir():
         return []
     documents = []
     for path in sorted(directory.iterdir()):
+        counter.tick()
         if path.name.startswith("."):
             continue
         reader = FileReader(path, problems)
@@ -227,7 +248,16 @@ def read_documents(directory, cls, keys, what, problems):
         if read is not None:
             values, lines, body, body_line = read
             documents.append(
-                cls(path=reader.path, slug=path.stem, body=body, body_line=body_line, lines=lines, **values)
+                cls(
+                    path=reader.path,
+                    slug=path.stem,
+                    body=body,
+                    body_line=body_line,
+                    lines=lines,
+                    source_file=f"{directory.name}/{path.name}",
+                    digest=hashlib.sha256(path.read_bytes()).hexdigest(),
+                    **values,
+                )
             )
     return documents
 

@@ -5,9 +5,11 @@ Only what differs is written: a load over unchanged files issues no INSERT, UPDA
 
 from dataclasses import dataclass, field
 
+import reversion
 from django.db import transaction
 from django.utils import timezone
 
+from glossary.content.files import ContentError, Problem, display_path
 from glossary.content.read import read_content
 from glossary.models import (
     Alias,
@@ -32,12 +34,19 @@ class Counts:
     updated: list = field(default_factory=list)
     unchanged: list = field(default_factory=list)
     removed: list = field(default_factory=list)
+    kept: list = field(default_factory=list)  # edited in the admin since the load, file unchanged
+    missing: list = field(default_factory=list)  # file deleted, entry kept until --prune
 
     def __str__(self):
-        return (
+        text = (
             f"{len(self.created)} created, {len(self.updated)} updated, "
             f"{len(self.unchanged)} unchanged, {len(self.removed)} removed"
         )
+        if self.kept:
+            text += f", {len(self.kept)} admin edit{'s' if len(self.kept) != 1 else ''} kept"
+        if self.missing:
+            text += f", {len(self.missing)} without a file (kept; --prune removes them)"
+        return text
 
     @property
     def changed(self):
@@ -53,25 +62,107 @@ class Report:
         return any(c.changed for c in self.counts.values())
 
 
-def load_content(root, dry_run=False):
-    """Check everything under `root`, then bring the database in line with it in one transaction."""
-    content = read_content(root)
+class EditConflict(ContentError):
+    """Entries edited in the admin whose files changed too: the load would lose someone's work."""
+
+
+def load_content(root, dry_run=False, overwrite_edits=False, prune=False, progress=None):
+    """Check everything under `root`, then bring the database in line with it in one transaction.
+
+    Entries edited in the admin since their last load are never overwritten silently: if their file
+    is unchanged the edit is kept; if it changed too, EditConflict is raised and nothing is written,
+    unless `overwrite_edits`, which first keeps a revision of what it replaces. Entries whose files
+    are gone are removed only with `prune`; entries created in the admin never are.
+    """
+    content = read_content(root, progress)
+    documents = {Term: content.terms, Comparison: content.comparisons, Quiz: content.quizzes}
     with transaction.atomic():
-        report = Report(
-            {
-                "categories": sync_entries(Category, content.categories),
-                "aspects": sync_entries(Aspect, content.aspects),
-                "terms": sync_terms(content.terms),
-                "comparisons": sync_comparisons(content.comparisons),
-                "timeline": sync_timeline(content.stages, content.bands),
-                "quizzes": sync_quizzes(content.quizzes),
-                "advisor": sync_advisor(content.advisor),
-            }
-        )
+        keep, conflicts = {}, []
+        for model, files in documents.items():
+            keep[model], clashes = check_edits(model, files)
+            conflicts += clashes
+        title_clashes = check_titles(content.terms, prune)
+        if title_clashes:
+            raise ContentError(title_clashes)
+        if conflicts and not overwrite_edits:
+            raise EditConflict([problem for problem, _ in conflicts])
+        if conflicts:
+            with reversion.create_revision():
+                reversion.set_comment("Kept before load_glossary --overwrite-edits replaced it")
+                for _, row in conflicts:
+                    reversion.add_to_revision(row)
+        with reversion.create_revision():
+            reversion.set_comment(f"Loaded from {display_path(root)} by load_glossary")
+            report = Report(
+                {
+                    "categories": sync_entries(Category, content.categories),
+                    "aspects": sync_entries(Aspect, content.aspects),
+                    "terms": sync_terms(content.terms, keep[Term], prune),
+                    "comparisons": sync_comparisons(content.comparisons, keep[Comparison], prune),
+                    "timeline": sync_timeline(content.stages, content.bands),
+                    "quizzes": sync_quizzes(content.quizzes, keep[Quiz], prune),
+                    "advisor": sync_advisor(content.advisor),
+                }
+            )
+            for model, name in ((Term, "terms"), (Comparison, "comparisons"), (Quiz, "quizzes")):
+                counts = report.counts[name]
+                for row in model.objects.filter(slug__in=counts.created + counts.updated):
+                    reversion.add_to_revision(row)
         if dry_run:
             # The same code path as a real load, so the report is exact; then nothing is kept.
             transaction.set_rollback(True)
     return report
+
+
+def check_titles(files, prune):
+    """Problems for files whose title is still held by a term that no file (or no longer its file) has."""
+    slugs = {f.slug for f in files}
+    held = {}
+    for slug, title, source_file in Term.objects.exclude(slug__in=slugs).values_list(
+        "slug", "title", "source_file"
+    ):
+        if prune and source_file:
+            continue  # it goes before the new file arrives
+        held[title.casefold()] = (slug, source_file)
+    problems = []
+    for f in files:
+        if f.title.casefold() in held:
+            slug, source_file = held[f.title.casefold()]
+            why = (
+                "whose file is gone: load with --prune to remove it"
+                if source_file
+                else "which was created in the admin: rename or delete one of them"
+            )
+            problems.append(
+                Problem(f.path, f.lines["title"], f"title “{f.title}” is still used by “{slug}”, {why}")
+            )
+    return problems
+
+
+def check_edits(model, files):
+    """(slugs whose admin edits are kept, [(Problem, row)] conflicts) for one kind of entry."""
+    by_slug = {f.slug: f for f in files}
+    kept, conflicts = set(), []
+    for row in model.objects.filter(slug__in=by_slug).select_related("edited_by"):
+        f = by_slug[row.slug]
+        who = f" by {row.edited_by.get_username()}" if row.edited_by else ""
+        when = f" on {timezone.localtime(row.edited):%Y-%m-%d %H:%M %Z}" if row.edited else ""
+        advice = "Write it out with export_glossary and merge, or load with --overwrite-edits."
+        if not row.source_file:
+            message = (
+                f"“{row.slug}” was created in the admin{who}{when}; this file would replace it. {advice}"
+            )
+        elif row.edited_since_load and row.source_hash != f.digest:
+            message = (
+                f"“{row.slug}” was edited in the admin{who}{when} since it was loaded, "
+                f"and this file has changed too. {advice}"
+            )
+        else:
+            if row.edited_since_load:
+                kept.add(row.slug)  # the file has nothing newer to say: the edit stands
+            continue
+        conflicts.append((Problem(f.path, 1, message), row))
+    return kept, conflicts
 
 
 def sync_entries(model, entries):
@@ -102,37 +193,49 @@ def changed_fields(obj, values):
 
 
 def remove_missing(model, existing, files):
-    """Delete the rows whose files are gone; returns their slugs."""
+    """Delete the rows whose entries are gone; returns their slugs. For categories and aspects."""
     wanted = {f.slug for f in files}
     gone = [slug for slug in existing if slug not in wanted]
     model.objects.filter(slug__in=gone).delete()
     return gone
 
 
+def remove_documents(model, existing, files, prune):
+    """(removed, missing): entries that came from files now gone. Admin-created ones are never touched."""
+    wanted = {f.slug for f in files}
+    gone = [slug for slug, row in existing.items() if slug not in wanted and row.source_file]
+    if not prune:
+        return [], gone
+    model.objects.filter(slug__in=gone).delete()
+    return gone, []
+
+
 def upsert(model, files, existing, values_of):
     """Create the rows that are new and update those whose own fields changed, in bulk.
 
-    Returns (created, updated) model instances. What a row owns (aliases, links...) is the caller's.
+    Every row written records the file and version it came from. Returns (created, updated) model
+    instances. What a row owns (aliases, links...) is the caller's.
     """
     now = timezone.now()
     created, updated, fields = [], [], set()
     for f in files:
-        values = values_of(f)
+        values = {**values_of(f), "source_file": f.source_file, "source_hash": f.digest}
         fields |= values.keys()
         row = existing.get(f.slug)
         if row is None:
-            created.append(model(slug=f.slug, **values))
+            created.append(model(slug=f.slug, loaded=now, **values))
         elif changed_fields(row, values):
-            row.updated = now
+            row.updated = row.loaded = now
             updated.append(row)
     model.objects.bulk_create(created, batch_size=500)
-    model.objects.bulk_update(updated, [*sorted(fields), "updated"], batch_size=500)
+    model.objects.bulk_update(updated, [*sorted(fields), "updated", "loaded"], batch_size=500)
     return created, updated
 
 
-def tally(files, existing, removed, created, changed):
+def tally(files, existing, removed, created, changed, kept=(), missing=()):
     counts = Counts(removed=removed, created=[row.slug for row in created], updated=sorted(changed))
     counts.unchanged = [f.slug for f in files if f.slug in existing and f.slug not in changed]
+    counts.kept, counts.missing = sorted(kept), sorted(missing)
     return counts
 
 
@@ -142,13 +245,14 @@ def replace_rows(model, owner_field, owner_ids, rows):
     model.objects.bulk_create(rows, batch_size=1000)
 
 
-def sync_terms(files):
+def sync_terms(files, keep=frozenset(), prune=False):
     existing = {
         t.slug: t
         for t in Term.objects.prefetch_related("aliases", "sources", "related", "links", "facets__aspect")
     }
     # Removed first, so that a file renamed to a new slug can keep its title.
-    removed = remove_missing(Term, existing, files)
+    removed, missing = remove_documents(Term, existing, files, prune)
+    files = [f for f in files if f.slug not in keep]
     category_ids = dict(Category.objects.values_list("slug", "id"))
     aspect_ids = dict(Aspect.objects.values_list("slug", "id"))
 
@@ -229,21 +333,22 @@ def sync_terms(files):
     # The search index follows every change; terms never indexed (say, loaded before search existed) too.
     unindexed = Term.objects.filter(search_document__isnull=True).values_list("id", flat=True)
     index_terms({ids[s] for s in changed} | {ids[t.slug] for t in created} | set(unindexed))
-    return tally(files, existing, removed, created, changed)
+    return tally(files, existing, removed, created, changed, keep, missing)
 
 
 def facets_of(term_file):
     return sorted((a, text, term_file.facet_html[a]) for a, (text, _) in term_file.facets.items())
 
 
-def sync_comparisons(files):
+def sync_comparisons(files, keep=frozenset(), prune=False):
     existing = {
         c.slug: c
         for c in Comparison.objects.prefetch_related(
             "comparison_terms__term", "comparison_aspects__aspect", "links"
         )
     }
-    removed = remove_missing(Comparison, existing, files)
+    removed, missing = remove_documents(Comparison, existing, files, prune)
+    files = [f for f in files if f.slug not in keep]
     term_ids = dict(Term.objects.values_list("slug", "id"))
     aspect_ids = dict(Aspect.objects.values_list("slug", "id"))
     changed_rows = [
@@ -293,7 +398,9 @@ def sync_comparisons(files):
         owners,
         [links(comparison_id=ids[s], term_id=term_ids[t]) for s in slugs for t in by_slug[s].links],
     )
-    return tally(files, existing, removed, created, {c.slug for c in updated} | set(changed_rows))
+    return tally(
+        files, existing, removed, created, {c.slug for c in updated} | set(changed_rows), keep, missing
+    )
 
 
 def sync_timeline(stages, bands):
@@ -384,14 +491,15 @@ def quiz_file_structure(f):
     ]
 
 
-def sync_quizzes(files):
+def sync_quizzes(files, keep=frozenset(), prune=False):
     existing = {
         q.slug: q
         for q in Quiz.objects.prefetch_related(
             "questions__options__citations__comparison", "questions__options__citations__aspect"
         )
     }
-    removed = remove_missing(Quiz, existing, files)
+    removed, missing = remove_documents(Quiz, existing, files, prune)
+    files = [f for f in files if f.slug not in keep]
     changed_questions = [
         f.slug
         for f in files
@@ -403,7 +511,9 @@ def sync_quizzes(files):
     by_slug = {f.slug: f for f in files}
     for quiz in Quiz.objects.filter(slug__in=changed_questions + [q.slug for q in created]):
         write_questions(quiz, by_slug[quiz.slug])
-    return tally(files, existing, removed, created, {q.slug for q in updated} | set(changed_questions))
+    return tally(
+        files, existing, removed, created, {q.slug for q in updated} | set(changed_questions), keep, missing
+    )
 
 
 def write_questions(quiz, f):

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Q, Subquery
 from markdownx.widgets import AdminMarkdownxWidget
+from reversion_compare.admin import CompareVersionAdmin
 
 from glossary.admin import RenderedBodyMixin
 from glossary.forms import render_checked
@@ -29,7 +30,7 @@ class QuestionInline(admin.TabularInline):
 
 
 @admin.register(Quiz)
-class QuizAdmin(RenderedBodyMixin, admin.ModelAdmin):
+class QuizAdmin(RenderedBodyMixin, CompareVersionAdmin):
     form = QuizForm
     list_display = ["title", "slug", "updated"]
     inlines = [QuestionInline]

@@ -12,13 +12,13 @@ from django.core import signing
 from django.db import models
 from django.urls import reverse
 
-from glossary.models import Aspect, Comparison, ComparisonTerm, Facet, Row, validate_slug
+from glossary.models import Aspect, Comparison, ComparisonTerm, Facet, FromFile, Row, validate_slug
 
 # A quiz form is good for a day; the token inside it names the attempt and seeds its shuffle.
 TOKEN_MAX_AGE = 60 * 60 * 24
 
 
-class Quiz(models.Model):
+class Quiz(FromFile):
     slug = models.SlugField(unique=True, validators=[validate_slug])
     title = models.CharField(max_length=200)
     summary = models.TextField(max_length=400)
