@@ -1,8 +1,12 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils import timezone
 from reversion_compare.admin import CompareVersionAdmin
 
 from glossary.forms import ComparisonAdminForm, FacetForm, SourceForm, TermAdminForm
+from glossary.health import report
 from glossary.models import (
     Alias,
     Aspect,
@@ -66,6 +70,19 @@ class AspectAdmin(admin.ModelAdmin):
 
 @admin.register(Term)
 class TermAdmin(RenderedBodyMixin, CompareVersionAdmin):
+    change_list_template = "admin/glossary/term/change_list.html"
+
+    def get_urls(self):
+        health = self.admin_site.admin_view(self.health_view)
+        return [path("health/", health, name="glossary_health"), *super().get_urls()]
+
+    def health_view(self, request):
+        """Content health (glossary/health.py) for anyone who may view terms."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {**self.admin_site.each_context(request), "title": "Content health", "sections": report()}
+        return TemplateResponse(request, "admin/glossary/health.html", context)
+
     form = TermAdminForm
     list_display = ["title", "abbreviation", "category", "reviewed", "updated"]
     list_filter = ["category", "reviewed"]

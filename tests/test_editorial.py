@@ -257,3 +257,61 @@ def test_an_editor_can_edit_terms_but_not_users(client, loaded):
 
     assert client.get("/admin/glossary/term/").status_code == 200
     assert client.get("/admin/auth/user/").status_code == 403
+
+
+# Content health
+
+
+def test_the_report_lists_what_needs_an_editor(loaded):
+    from glossary.health import report
+
+    Term.objects.filter(slug="sponsor").update(reviewed="2020-01-01")
+    Term.objects.filter(slug="cro").update(
+        body_html='<p>The FDA and the FDA again, an NDA, and <span class="missing-term">gone</span>.</p>'
+    )
+    Term.objects.create(slug="ema", title="EMA", summary="x", body_html="<p>The FDA and the NDA.</p>")
+    cro = Term.objects.get(slug="cro")
+    cro.sources.create(title="Broken", url="not a url")
+
+    sections = {s.title: [label for label, _ in s.items] for s in report()}
+
+    assert "[[gone]] (1 entry)" in sections["Used but not defined"]
+    assert "FDA (2 entries)" in sections["Used but not defined"]
+    assert "NDA (2 entries)" in sections["Used but not defined"]
+    assert set(sections["Not linked from any other entry"]) == {
+        "Contract research organization",
+        "Sponsor",
+        "EMA",
+    }
+    assert "Sponsor" in sections["Without a primary source"]
+    assert "Sponsor (2020-01-01)" in sections["Not reviewed for over a year"]
+    assert "Contract research organization: not a url" in sections["Malformed source addresses"]
+
+
+def test_the_report_command_prints_every_section(loaded):
+    out = StringIO()
+
+    call_command("glossary_report", stdout=out)
+
+    for title in (
+        "Used but not defined",
+        "Not linked from any other entry",
+        "Without a primary source",
+        "Not reviewed for over a year",
+        "Malformed source addresses",
+    ):
+        assert title in out.getvalue()
+
+
+def test_the_admin_shows_content_health_to_editors_only(client, loaded):
+    writer = User.objects.create_user("writer", password="a-long-password", is_staff=True)
+    writer.groups.add(Group.objects.get(name="Editors"))
+    client.force_login(writer)
+
+    page = client.get("/admin/glossary/term/health/").content.decode()
+    changelist = client.get("/admin/glossary/term/").content.decode()
+
+    assert "Not linked from any other entry" in page
+    assert 'href="/admin/glossary/term/health/"' in changelist
+    client.force_login(User.objects.create_user("visitor", password="a-long-password", is_staff=True))
+    assert client.get("/admin/glossary/term/health/").status_code == 403

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 
 from glossary.content.files import REQUIRED_TEXT, TEXT, FileReader
-from glossary.quiz.models import Advisor, combinations
+from glossary.quiz.models import DEFAULT_PROMPT, Advisor, combinations
 
 OPTION_KEYS = {
     "id": REQUIRED_TEXT,
@@ -46,7 +46,6 @@ ADVISOR_KEYS = {
         True,
     ),
 }
-DEFAULT_PROMPT = "Which fits best?"
 
 
 @dataclass

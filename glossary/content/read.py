@@ -7,6 +7,7 @@ piece of Markdown. It returns the Content, or raises ContentError with every pro
 
 import difflib
 import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,10 +74,20 @@ class Document:
     body_line: int  # the file line the body starts on, for messages about [[links]]
     lines: dict  # front matter key -> the line it is on
     source_file: str = ""  # relative to the content directory: "terms/cmo.md"
-    digest: str = ""  # SHA-256 of the file's bytes: which version of the file the entry came from
     reviewed: object = None
     body_html: str = ""
     links: list = field(default_factory=list)
+
+    def canonical(self):
+        """What the file says, without its layout: two files that load the same have the same."""
+        return {"title": self.title, "summary": self.summary, "body": self.body, "reviewed": self.reviewed}
+
+    @property
+    def digest(self):
+        """Which version of its file an entry came from: the SHA-256 of canonical(), so reformatting
+        a file (as export_glossary does) is not a change."""
+        text = json.dumps(self.canonical(), sort_keys=True, default=str, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass
@@ -102,11 +113,24 @@ class ComparisonFile(Document):
     terms: list = field(default_factory=list)
     aspects: list = field(default_factory=list)
 
+    def canonical(self):
+        return {**super().canonical(), "terms": self.terms, "aspects": self.aspects}
+
 
 @dataclass
 class QuizFile(Document):
     questions: list = field(default_factory=list)  # as read: [(values, lines)]
     entries: list = field(default_factory=list)  # as checked: [QuestionEntry]
+
+    def canonical(self):
+        return {
+            **super().canonical(),
+            "questions": [
+                [q.key, q.scenario, q.prompt, q.choose]
+                + [[o.key, o.text, o.correct, o.feedback, [c[:2] for c in o.cites]] for o in q.options]
+                for q in self.entries
+            ],
+        }
 
 
 @dataclass
@@ -255,7 +279,6 @@ def read_documents(directory, cls, keys, what, problems, counter):
                     body_line=body_line,
                     lines=lines,
                     source_file=f"{directory.name}/{path.name}",
-                    digest=hashlib.sha256(path.read_bytes()).hexdigest(),
                     **values,
                 )
             )

@@ -14,6 +14,8 @@ from django.urls import reverse
 
 from glossary.models import Aspect, Comparison, ComparisonTerm, Facet, FromFile, Row, validate_slug
 
+DEFAULT_PROMPT = "Which fits best?"
+
 # A quiz form is good for a day; the token inside it names the attempt and seeds its shuffle.
 TOKEN_MAX_AGE = 60 * 60 * 24
 
@@ -55,7 +57,7 @@ class Question(models.Model):
     quiz = models.ForeignKey(Quiz, on_delete=models.CASCADE, related_name="questions")
     key = models.SlugField(help_text="Stable id from the content file; statistics follow it.")
     scenario = models.TextField()
-    prompt = models.CharField(max_length=200, default="Which fits best?")
+    prompt = models.CharField(max_length=200, default=DEFAULT_PROMPT)
     choose = models.CharField(max_length=3, choices=Choose.choices, default=Choose.ONE)
     position = models.PositiveIntegerField(default=0)
 
