@@ -23,11 +23,18 @@ def render_checked(text, extra_targets=None, autolink_for=None):
     return rendered
 
 
+class BodyForm(forms.ModelForm):
+    """Browsers send a textarea's lines ending in CRLF; the files and the database use LF."""
+
+    def clean_body(self):
+        return self.cleaned_data["body"].replace("\r\n", "\n")
+
+
 def slug_list(value):
     return [s.strip() for s in value.replace("\n", ",").split(",") if s.strip()]
 
 
-class TermAdminForm(forms.ModelForm):
+class TermAdminForm(BodyForm):
     """The admin's term form: the same checks as the loader, and the body rendered once, here."""
 
     class Meta:
@@ -97,7 +104,7 @@ class SourceForm(forms.ModelForm):
         fields = ["title", "url"]
 
 
-class ComparisonAdminForm(forms.ModelForm):
+class ComparisonAdminForm(BodyForm):
     """Terms and rows are typed as slug lists, as in the content files, and checked the same way."""
 
     term_slugs = forms.CharField(

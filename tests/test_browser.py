@@ -6,7 +6,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from glossary.content import load_content
+from glossary.content import load_content, read_content
 from tests.conftest import CONTENT_DIR
 
 pytestmark = pytest.mark.browser
@@ -412,3 +412,27 @@ def test_previews_can_be_turned_off_and_the_choice_is_remembered(page, visit):
 
     expect(page.get_by_role("tooltip")).to_be_hidden()
     expect(page.get_by_role("button", name="Turn link previews on")).to_have_attribute("aria-pressed", "true")
+
+
+def test_staff_revert_an_edit_from_the_admin_history(page, visit, django_user_model, artifacts):
+    django_user_model.objects.create_superuser("editor", "editor@example.org", "a-long-password")
+    visit("/admin/login/?next=/admin/glossary/term/")
+    page.get_by_label("Username").fill("editor")
+    page.get_by_label("Password").fill("a-long-password")
+    page.get_by_role("button", name="Log in").click()
+    page.locator("#result_list").get_by_role("link", name="Sponsor", exact=True).click()
+    page.get_by_label("Summary").fill("A mistaken summary.")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+
+    page.locator("#result_list").get_by_role("link", name="Sponsor", exact=True).click()
+    page.get_by_role("link", name="History").click()
+    shot(page, artifacts, "admin-history")
+    page.locator("tr", has_text="Loaded from").get_by_role("link").click()
+    expect(page.get_by_label("Summary")).not_to_have_value("A mistaken summary.")
+    page.get_by_role("button", name="Save", exact=True).click()
+
+    expect(page.locator(".messagelist")).to_contain_text("changed successfully")
+    visit("/terms/sponsor/")
+    original = next(t.summary for t in read_content(CONTENT_DIR).terms if t.slug == "sponsor")
+    expect(page.locator(".entry-header .lead")).to_have_text(original)

@@ -6,20 +6,21 @@ from markdownx.widgets import AdminMarkdownxWidget
 from reversion_compare.admin import CompareVersionAdmin
 
 from glossary.admin import RenderedBodyMixin
-from glossary.forms import render_checked
+from glossary.forms import BodyForm, render_checked
 from glossary.models import Aspect, Comparison
 from glossary.quiz.models import Advisor, Option, Question, Quiz
 
 
-class QuizForm(forms.ModelForm):
+class QuizForm(BodyForm):
     class Meta:
         model = Quiz
         fields = ["title", "slug", "summary", "body"]
         widgets = {"body": AdminMarkdownxWidget, "summary": forms.Textarea(attrs={"rows": 2})}
 
     def clean_body(self):
-        self.rendered = render_checked(self.cleaned_data["body"])
-        return self.cleaned_data["body"]
+        body = super().clean_body()
+        self.rendered = render_checked(body)
+        return body
 
 
 class QuestionInline(admin.TabularInline):
