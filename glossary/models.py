@@ -475,3 +475,30 @@ class SearchWord(models.Model):
 
     def __str__(self):
         return f"{self.variant} → {self.word}"
+
+
+class ContentVersion(models.Model):
+    """A number that grows with every change to the content: the key to every cached page.
+
+    One row. Every load that changes something and every admin save increases it (see apps.py and
+    content/sync.py); middleware.py reads it, one query per request, so a change reaches every
+    worker on every machine at once.
+    """
+
+    number = models.PositiveBigIntegerField(default=1)
+    changed = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"content version {self.number}"
+
+    @classmethod
+    def current(cls):
+        version = cls.objects.filter(pk=1).first()
+        return version or cls.objects.get_or_create(pk=1)[0]
+
+    @classmethod
+    def bump(cls):
+        from django.utils import timezone
+
+        if not cls.objects.filter(pk=1).update(number=models.F("number") + 1, changed=timezone.now()):
+            cls.objects.get_or_create(pk=1)

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from glossary import views
+from glossary import api, views
 from glossary.sitemaps import sitemaps
 
 glossary_patterns = [
@@ -16,6 +16,11 @@ glossary_patterns = [
     path("compare/", views.comparison_index, name="comparison_index"),
     path("compare/<slug:slug>/", views.comparison_detail, name="comparison_detail"),
     path("timeline/", views.timeline_page, name="timeline"),
+    path("api/terms.json", api.terms_json, name="api_terms"),
+    path("api/terms.csv", api.terms_csv, name="api_terms_csv"),
+    path("api/terms/<slug:slug>.json", api.term_json, name="api_term"),
+    path("robots.txt", views.robots_txt, name="robots"),
+    path("healthz", views.healthz, name="healthz"),
 ]
 
 urlpatterns = [

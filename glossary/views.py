@@ -1,9 +1,11 @@
 import html
 import string
 
+from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.db import DatabaseError, connection
 from django.db.models import Count
-from django.http import Http404, HttpResponseForbidden, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.html import strip_tags
@@ -23,6 +25,44 @@ from glossary.search import highlight, search, suggestions, words
 from glossary.timeline import timeline
 
 LETTERS = list(string.ascii_uppercase)
+SET_NAME = "Drug Development Outsourcing Glossary"
+
+
+def term_set(request, terms=()):
+    """schema.org DefinedTermSet: the glossary, with its terms when a page lists them."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "DefinedTermSet",
+        "name": SET_NAME,
+        "url": settings.SITE_URL + reverse("glossary:term_index"),
+    }
+    if terms:
+        data["hasDefinedTerm"] = [
+            {
+                "@type": "DefinedTerm",
+                "name": t.title,
+                **({"termCode": t.abbreviation} if t.abbreviation else {}),
+                "url": settings.SITE_URL + t.get_absolute_url(),
+            }
+            for t in terms
+        ]
+    return data
+
+
+def defined_term(term, aliases):
+    data = {
+        "@context": "https://schema.org",
+        "@type": "DefinedTerm",
+        "name": term.title,
+        "description": term.summary,
+        "url": settings.SITE_URL + term.get_absolute_url(),
+        "inDefinedTermSet": {k: v for k, v in term_set(None).items() if k != "@context"},
+    }
+    if term.abbreviation:
+        data["termCode"] = term.abbreviation
+    if aliases:
+        data["alternateName"] = [a.name for a in aliases]
+    return data
 
 
 def home(request):
@@ -61,6 +101,9 @@ def term_index(request):
             "selected": selected,
             # An unknown category is answered with the whole index and a note, not an error page.
             "unknown_category": wanted if wanted and not selected else "",
+            "structured_data": term_set(
+                request, [e.term for _, entries in groups for e in entries if not e.is_abbreviation]
+            ),
         },
         status=404 if wanted and not selected else 200,
     )
@@ -80,6 +123,7 @@ def term_definitions(request):
         "glossary/term_definitions.html",
         {
             "nav": "definitions",
+            "structured_data": term_set(request, [e.term for _, entries in groups for e in entries]),
             "groups": groups,
             "letters": LETTERS,
             "present_letters": {letter for letter, _ in groups},
@@ -101,6 +145,7 @@ def term_detail(request, slug):
             "term": term,
             "related": related,
             "facets": facets,
+            "structured_data": defined_term(term, term.aliases.all()),
             "comparisons": term.comparisons.only("slug", "title", "summary"),
             # Terms that answer at least one of the same aspects: the ones worth comparing with.
             "comparable": Term.objects.filter(facets__aspect__in=[f.aspect_id for f in facets])
@@ -281,3 +326,25 @@ def term_preview(request, slug):
     return JsonResponse(
         {"title": term.title, "abbreviation": term.abbreviation, "sense": term.sense, "summary": term.summary}
     )
+
+
+def robots_txt(request):
+    sitemap = request.build_absolute_uri(reverse("django.contrib.sitemaps.views.sitemap"))
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /editor/",
+        "Disallow: /search/",
+        f"Sitemap: {sitemap}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+def healthz(request):
+    """For load balancers: 200 when this instance can reach its database, 503 when it cannot."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except DatabaseError:
+        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})

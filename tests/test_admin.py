@@ -158,7 +158,7 @@ def test_image_upload_is_switched_off(client, staff):
 
 def test_people_who_are_not_staff_never_reach_the_admin(client, db):
     User.objects.create_user("reader", password="a-long-password")
-    client.login(username="reader", password="a-long-password")
+    client.force_login(User.objects.get(username="reader"))
 
     response = client.get("/admin/glossary/term/")
 

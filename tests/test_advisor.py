@@ -124,7 +124,7 @@ def test_a_broken_advisor_is_refused_with_a_reason(advised, db, change, message)
 
 
 def test_the_advisor_page_asks_its_questions(client, advised, django_assert_num_queries):
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         response = client.get("/advisor/")
 
     html = response.content.decode()
@@ -136,7 +136,7 @@ def test_the_advisor_page_asks_its_questions(client, advised, django_assert_num_
 
 
 def test_answers_in_the_address_give_a_shareable_result(client, advised, django_assert_num_queries):
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         response = client.get("/advisor/", {"need": "trial-conduct", "formulation": "changing"})
 
     html = response.content.decode()

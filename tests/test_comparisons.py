@@ -204,7 +204,7 @@ def test_a_comparison_page_shows_the_table_narrative_and_sources(
         for term in comparison.terms.all():
             Facet.objects.create(term=term, aspect=aspect, text="x", text_html=f"<p>cell {i}</p>")
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get("/compare/cro-vs-cmo/")
 
     html = response.content.decode()
@@ -234,7 +234,7 @@ def test_asking_for_the_terms_of_an_authored_comparison_redirects_to_it(client, 
 
 
 def test_any_two_terms_are_compared_on_the_aspects_they_share(client, loaded, django_assert_num_queries):
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get("/compare/", {"terms": ["sponsor", "cro"]})
 
     html = response.content.decode()
@@ -291,7 +291,7 @@ def test_an_unknown_comparison_is_a_404(client, loaded):
 
 
 def test_the_index_lists_comparisons_and_offers_any_two(client, loaded, django_assert_num_queries):
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         response = client.get("/compare/")
 
     html = response.content.decode()

@@ -174,7 +174,7 @@ def test_a_broken_quiz_is_refused_with_a_reason(quiz_content, db, change, messag
 
 
 def test_the_quiz_page_is_a_plain_csrf_protected_form(client, quiz, django_assert_num_queries):
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         response = client.get("/quiz/which-fits/")
 
     html = response.content.decode()
@@ -212,7 +212,7 @@ def test_the_result_page_shows_score_answers_feedback_and_rows(client, quiz, dja
     client.post("/quiz/which-fits/", {"attempt": signed, **WRONG})
     attempt = Attempt.objects.get()
 
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         response = client.get(attempt.get_absolute_url())
 
     html = response.content.decode()

@@ -152,7 +152,7 @@ def test_every_page_has_a_search_box(client, glossary):
 def test_suggestions_start_at_the_second_character(client, glossary, django_assert_max_num_queries):
     assert client.get("/search/suggest/", {"q": "c"}).json() == {"results": []}
 
-    with django_assert_max_num_queries(1):
+    with django_assert_max_num_queries(2):
         data = client.get("/search/suggest/", {"q": "cd"}).json()
 
     assert data["results"][0]["url"] == "/terms/cdmo/"

@@ -125,7 +125,7 @@ def test_the_drawing_places_bands_under_their_stages(loaded):
 
 
 def test_the_timeline_page_has_a_linked_picture_and_a_text_list(client, loaded, django_assert_num_queries):
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(3):
         response = client.get("/timeline/")
 
     html = response.content.decode()
@@ -164,8 +164,8 @@ def test_a_term_page_with_the_timeline_costs_the_same_queries_whatever_its_size(
             term=stage.term, label=f"Band {i}", kind="rule", start=stage, end=stage, position=10 + i
         )
 
-    # term, aliases, sources, related, facets, comparisons, stages, bands
-    with django_assert_num_queries(8):
+    # content version, term, aliases, sources, related, facets, comparisons, stages, bands
+    with django_assert_num_queries(9):
         response = client.get("/terms/phase-1/")
 
     assert response.content.decode().count("Band ") >= bands

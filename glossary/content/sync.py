@@ -19,6 +19,7 @@ from glossary.models import (
     Comparison,
     ComparisonAspect,
     ComparisonTerm,
+    ContentVersion,
     Facet,
     Source,
     Stage,
@@ -108,6 +109,8 @@ def load_content(root, dry_run=False, overwrite_edits=False, prune=False, progre
                 counts = report.counts[name]
                 for row in model.objects.filter(slug__in=counts.created + counts.updated):
                     reversion.add_to_revision(row)
+        if report.changed:
+            ContentVersion.bump()
         if dry_run:
             # The same code path as a real load, so the report is exact; then nothing is kept.
             transaction.set_rollback(True)
