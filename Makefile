@@ -25,9 +25,9 @@ test: $(VENV)/.installed chromium
 	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
-# The suite again on a throwaway PostgreSQL (browser tests excepted: they exercise no SQL of their own).
-test-postgres: $(VENV)/.installed
-	.ci/with-postgres $(BIN)/pytest -m "not browser"
+# The whole suite again, on a throwaway PostgreSQL cluster.
+test-postgres: $(VENV)/.installed chromium
+	.ci/with-postgres $(BIN)/pytest
 
 # Speed, measured on generated content; the figures are written down in docs/performance.md.
 bench: $(VENV)/.installed

@@ -2,6 +2,7 @@ from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
 from glossary.models import Comparison, Term
+from glossary.quiz.models import Quiz
 
 
 class PageSitemap(Sitemap):
@@ -12,6 +13,7 @@ class PageSitemap(Sitemap):
             "glossary:term_definitions",
             "glossary:comparison_index",
             "glossary:timeline",
+            "quiz:advisor",
         ]
 
     def location(self, item):
@@ -34,4 +36,17 @@ class ComparisonSitemap(Sitemap):
         return comparison.updated
 
 
-sitemaps = {"pages": PageSitemap, "terms": TermSitemap, "comparisons": ComparisonSitemap}
+class QuizSitemap(Sitemap):
+    def items(self):
+        return Quiz.objects.only("slug", "updated")
+
+    def lastmod(self, quiz):
+        return quiz.updated
+
+
+sitemaps = {
+    "pages": PageSitemap,
+    "terms": TermSitemap,
+    "comparisons": ComparisonSitemap,
+    "quizzes": QuizSitemap,
+}
