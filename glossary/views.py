@@ -7,6 +7,7 @@ from django.db import DatabaseError, connection
 from django.db.models import Count
 from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import strip_tags
 from markdownx.views import MarkdownifyView
@@ -348,3 +349,8 @@ def healthz(request):
     except DatabaseError:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico on pages that name none (the admin's): send them the site's icon."""
+    return redirect(static("img/favicon.svg"), permanent=True)

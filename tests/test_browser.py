@@ -28,8 +28,10 @@ def site(live_server, transactional_db, settings):
 
 @pytest.fixture
 def visit(page, site):
-    """Open a path; fail on any request that leaves the site, and on any that fails."""
-    outside, failed = [], []
+    """Open a path; fail on any request that leaves the site, any that fails, and any console error
+    (a Content Security Policy violation among them)."""
+    outside, failed, errors = [], [], []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("request", lambda request: None if request.url.startswith(site) else outside.append(request.url))
     page.on("response", lambda response: failed.append(response.url) if response.status >= 400 else None)
 
@@ -41,6 +43,7 @@ def visit(page, site):
     yield go
     assert outside == [], outside
     assert failed == [], failed
+    assert errors == [], errors
 
 
 def assert_accessible(page):
