@@ -112,11 +112,27 @@ def test_a_load_makes_every_cached_page_stale(client, cached, tmp_path):
 
 
 def test_an_admin_save_makes_every_cached_page_stale(client, cached):
+    from django.test import Client
+
     client.get("/terms/")
     version = ContentVersion.current().number
     term = Term.objects.get(slug="sponsor")
-    term.title = "Trial sponsor"
-    term.save()
+    staff = Client()
+    staff.force_login(User.objects.create_superuser("staff", "s@example.org", "a-long-password"))
+    data = {
+        "title": "Trial sponsor",
+        "slug": "sponsor",
+        "abbreviation": "",
+        "sense": "",
+        "summary": term.summary,
+        "category": term.category_id,
+        "body": term.body,
+        "autolink": "on",
+        "related": [t.pk for t in term.related.all()],
+        "reviewed": "",
+        **{f"{n}-{f}": "0" for n in ("aliases", "sources", "facets") for f in ("TOTAL_FORMS", "INITIAL_FORMS")},
+    }
+    assert staff.post(f"/admin/glossary/term/{term.pk}/change/", data).status_code == 302
 
     html = client.get("/terms/").content.decode()
 
