@@ -113,6 +113,7 @@ class Mentions:
 
     def __init__(self, entries):
         self.abbreviations, self.phrases, self.longest = {}, {}, 1
+        self.first_words = set()  # a phrase can only start at one of these: most words are skipped at once
         # Main senses first, so that "CMO" means this glossary's CMO, not a chief medical officer.
         for name, is_abbreviation, target, _secondary in sorted(entries, key=lambda e: e[3]):
             tokens = WORD_RE.findall(name)
@@ -121,17 +122,21 @@ class Mentions:
             if is_abbreviation:
                 self.abbreviations.setdefault(name, target)
             elif len(name) >= 4:
-                self.phrases.setdefault(tuple(fold(t) for t in tokens), target)
+                key = tuple(fold(t) for t in tokens)
+                self.phrases.setdefault(key, target)
+                self.first_words.add(key[0])
                 self.longest = max(self.longest, min(len(tokens), MAX_NAME_WORDS))
 
     def find(self, text, skip):
         """[(start, end, target)]: the first mention in `text` of each term not in `skip` (slugs)."""
         spans = [(m.start(), m.end(), m.group(0)) for m in WORD_RE.finditer(text)]
+        folded = [fold(w) for _, _, w in spans]  # once per word, not once per phrase tried
         found, i = [], 0
         while i < len(spans):
             match = None
-            for n in range(min(self.longest, len(spans) - i), 0, -1):
-                target = self.phrases.get(tuple(fold(w) for _, _, w in spans[i : i + n]))
+            longest = min(self.longest, len(spans) - i) if folded[i] in self.first_words else 1
+            for n in range(longest, 0, -1):
+                target = self.phrases.get(tuple(folded[i : i + n]))
                 if target is None and n == 1:
                     word = spans[i][2]
                     target = self.abbreviations.get(word) or (

@@ -151,6 +151,7 @@ class StageEntry:
     term: str
     description: str
     position: int
+    lines: dict = field(default_factory=dict)  # key -> line in timeline.yml
 
 
 @dataclass
@@ -162,6 +163,7 @@ class BandEntry:
     end: str
     position: int
     note: str = ""
+    lines: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -293,17 +295,15 @@ def read_timeline(path, content, problems):
         return
     values, _ = checked
     content.stages = [
-        StageEntry(position=i, **v)
-        for i, (v, _) in enumerate(values.get("stages", []))
+        StageEntry(position=i, lines=lines, **v)
+        for i, (v, lines) in enumerate(values.get("stages", []))
         if len(v) == len(STAGE_KEYS)
     ]
     content.bands = [
-        BandEntry(position=i, start=v.pop("from"), end=v.pop("to"), **v)
-        for i, (v, _) in enumerate(values.get("bands", []))
+        BandEntry(position=i, start=v.pop("from"), end=v.pop("to"), lines=lines, **v)
+        for i, (v, lines) in enumerate(values.get("bands", []))
         if BAND_KEYS.keys() - {"note"} <= v.keys()
     ]
-    content.stage_lines = [lines for _, lines in values.get("stages", [])]
-    content.band_lines = [lines for _, lines in values.get("bands", [])]
 
 
 def valid_slug(slug):
@@ -389,13 +389,15 @@ def check_timeline(path, content, problems):
     reader = FileReader(path, problems)
     terms = {t.slug for t in content.terms}
     order = {}
-    for stage, lines in zip(content.stages, content.stage_lines, strict=False):
+    for stage in content.stages:
+        lines = stage.lines
         if stage.slug in order:
             reader.problem(lines["slug"], f"stage “{stage.slug}” is listed twice")
         order.setdefault(stage.slug, stage.position)
         if stage.term not in terms:
             reader.problem(lines["term"], f"term “{stage.term}” does not exist{nearest(stage.term, terms)}")
-    for band, lines in zip(content.bands, content.band_lines, strict=False):
+    for band in content.bands:
+        lines = band.lines
         if band.term not in terms:
             reader.problem(lines["term"], f"term “{band.term}” does not exist{nearest(band.term, terms)}")
         if band.kind not in Band.Kind.values:

@@ -1,0 +1,93 @@
+"""load_glossary at 1,000 / 10,000 / 100,000 generated terms: cold load, unchanged reload, 1% changed.
+
+    .venv/bin/python -m bench.load                 # all sizes (the largest takes a long time)
+    .venv/bin/python -m bench.load --sizes 1000
+
+Each size runs in its own process on its own SQLite database under /tmp, so peak memory (the process's
+maximum resident set) is that size's alone. Terms are written as real content files: titles, an
+abbreviation, other names, a source, related terms and a body of a few hundred words with [[links]].
+"""
+
+import argparse
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.search import WORDS
+
+
+def write_content(root, count, seed=3):
+    rng = random.Random(seed)
+    (root / "terms").mkdir(parents=True)
+    (root / "categories.yml").write_text("- slug: general\n  name: General\n")
+    for i in range(count):
+        links = " ".join(f"[[t{rng.randrange(count)}]]" for _ in range(3))
+        paragraphs = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(60, 90))) for _ in range(3)]
+        body = f"{paragraphs[0]} {links}.\n\n## Example\n\n{paragraphs[1]}\n\n{paragraphs[2]}\n"
+        title = " ".join(rng.choice(WORDS) for _ in range(3)).capitalize() + f" {i}"
+        related = sorted({f"t{rng.randrange(count)}" for _ in range(3)} - {f"t{i}"})
+        text = (
+            f"---\ntitle: {title}\nabbreviation: T{i}\naliases:\n  - {rng.choice(WORDS)} {rng.choice(WORDS)} {i}\n"
+            f"summary: A generated term for the benchmark, number {i}.\ncategory: general\n"
+            f"related: [{', '.join(related)}]\nsources:\n  - title: 21 CFR 312.3\n"
+            f"    url: https://www.ecfr.gov/current/title-21/part-312/section-312.3\nreviewed: 2026-11-25\n---\n{body}"
+        )
+        (root / "terms" / f"t{i}.md").write_text(text)
+
+
+def run_one(size):
+    workdir = Path(tempfile.mkdtemp(prefix=f"glossary-bench-load-{size}-"))
+    os.environ.update(DATABASE_URL=f"sqlite:///{workdir / 'db.sqlite3'}", SECRET_KEY="benchmark-only", DEBUG="0")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "glossary.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from glossary.content import load_content
+
+    call_command("migrate", verbosity=0)
+    content = workdir / "content"
+    write_content(content, size)
+
+    started = time.perf_counter()
+    load_content(content)
+    cold = time.perf_counter() - started
+
+    started = time.perf_counter()
+    report = load_content(content)
+    unchanged = time.perf_counter() - started
+    assert not report.changed
+
+    for path in sorted((content / "terms").iterdir())[: max(1, size // 100)]:
+        path.write_text(path.read_text().replace("A generated term", "A changed term"))
+    started = time.perf_counter()
+    report = load_content(content)
+    changed = time.perf_counter() - started
+    assert len(report.counts["terms"].updated) == max(1, size // 100)
+
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"| {size:,} | {cold:.1f} | {unchanged:.1f} | {changed:.1f} | {peak_mb:.0f} |", flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        run_one(args.sizes[0])
+        return
+    print("| terms | cold load (s) | unchanged reload (s) | 1% changed (s) | peak memory (MB) |")
+    print("| ---: | ---: | ---: | ---: | ---: |")
+    for size in args.sizes:
+        subprocess.run([sys.executable, "-m", "bench.load", "--sizes", str(size), "--one"], check=True)
+
+
+if __name__ == "__main__":
+    main()
