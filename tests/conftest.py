@@ -125,3 +125,26 @@ def category(db):
 def artifacts():
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def term_form(term, **changes):
+    """The admin's change form for `term` as the browser would send it, with `changes` applied."""
+    data = {
+        "title": term.title,
+        "slug": term.slug,
+        "abbreviation": term.abbreviation,
+        "sense": term.sense,
+        "summary": term.summary,
+        "category": term.category_id or "",
+        "body": term.body,
+        "autolink": "on" if term.autolink else "",
+        "related": [t.pk for t in term.related.all()] if term.pk else [],
+        "reviewed": term.reviewed or "",
+        **{
+            f"{name}-{f}": "0"
+            for name in ("aliases", "sources", "facets")
+            for f in ("TOTAL_FORMS", "INITIAL_FORMS")
+        },
+    }
+    data.update(changes)
+    return data

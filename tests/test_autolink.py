@@ -6,7 +6,7 @@ import pytest
 
 from glossary.content import load_content
 from glossary.models import Term
-from tests.conftest import term_file
+from tests.conftest import term_file, term_form
 
 BODY = """\
 ## The sponsor's view
@@ -96,23 +96,7 @@ def test_an_explicit_link_counts_as_the_mention(linked):
 
 def test_automatic_links_are_made_on_admin_save_too(admin_client, linked):
     essay = Term.objects.get(slug="essay")
-    data = {
-        "title": essay.title,
-        "slug": "essay",
-        "abbreviation": "",
-        "sense": "",
-        "summary": essay.summary,
-        "category": "",
-        "body": "Every sponsor needs a CRO.",
-        "autolink": "on",
-        "related": [],
-        "reviewed": "",
-        **{
-            f"{name}-{field}": "0"
-            for name in ("aliases", "sources", "facets")
-            for field in ("TOTAL_FORMS", "INITIAL_FORMS")
-        },
-    }
+    data = term_form(essay, body="Every sponsor needs a CRO.")
 
     response = admin_client.post(f"/admin/glossary/term/{essay.pk}/change/", data)
 

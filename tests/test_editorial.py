@@ -10,7 +10,7 @@ from reversion.models import Version
 
 from glossary.content import load_content
 from glossary.models import Term
-from tests.conftest import term_file
+from tests.conftest import term_file, term_form
 
 CRO = term_file("Contract research organization", "Runs trials for a sponsor.", abbreviation="CRO")
 SPONSOR = term_file("Sponsor", "Takes responsibility for a trial.")
@@ -32,24 +32,7 @@ def editor(db):
 def edit_in_admin(client, user, slug, **changes):
     client.force_login(user)
     term = Term.objects.get(slug=slug)
-    data = {
-        "title": term.title,
-        "slug": term.slug,
-        "abbreviation": term.abbreviation,
-        "sense": "",
-        "summary": term.summary,
-        "category": "",
-        "body": term.body,
-        "autolink": "on",
-        "related": [],
-        "reviewed": "",
-        **{
-            f"{n}-{f}": "0"
-            for n in ("aliases", "sources", "facets")
-            for f in ("TOTAL_FORMS", "INITIAL_FORMS")
-        },
-        **changes,
-    }
+    data = term_form(term, **changes)
     response = client.post(f"/admin/glossary/term/{term.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
 
@@ -112,23 +95,9 @@ def test_overwrite_edits_replaces_the_edit_and_keeps_a_revision_of_it(client, ed
 
 def test_an_entry_created_in_the_admin_is_never_removed_by_a_load(client, editor, loaded):
     client.force_login(editor)
-    data = {
-        "title": "Quality agreement",
-        "slug": "quality-agreement",
-        "abbreviation": "",
-        "sense": "",
-        "summary": "A written agreement.",
-        "category": "",
-        "body": "",
-        "autolink": "on",
-        "related": [],
-        "reviewed": "",
-        **{
-            f"{n}-{f}": "0"
-            for n in ("aliases", "sources", "facets")
-            for f in ("TOTAL_FORMS", "INITIAL_FORMS")
-        },
-    }
+    data = term_form(
+        Term(slug="quality-agreement", title="Quality agreement", summary="A written agreement.")
+    )
     assert client.post("/admin/glossary/term/add/", data).status_code == 302
 
     load(loaded.path, "--prune")

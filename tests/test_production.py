@@ -12,7 +12,7 @@ from django.db import DatabaseError
 
 from glossary.content import load_content, read_content
 from glossary.models import ContentVersion, Term
-from tests.conftest import CONTENT_DIR, term_file
+from tests.conftest import CONTENT_DIR, term_file, term_form
 
 PAGES = ["/", "/terms/", "/terms/cmo/", "/definitions/", "/compare/", "/compare/cro-vs-cmo/", "/timeline/",
          "/quiz/which-fits/", "/advisor/", "/search/?q=stability"]  # fmt: skip
@@ -119,19 +119,7 @@ def test_an_admin_save_makes_every_cached_page_stale(client, cached):
     term = Term.objects.get(slug="sponsor")
     staff = Client()
     staff.force_login(User.objects.create_superuser("staff", "s@example.org", "a-long-password"))
-    data = {
-        "title": "Trial sponsor",
-        "slug": "sponsor",
-        "abbreviation": "",
-        "sense": "",
-        "summary": term.summary,
-        "category": term.category_id,
-        "body": term.body,
-        "autolink": "on",
-        "related": [t.pk for t in term.related.all()],
-        "reviewed": "",
-        **{f"{n}-{f}": "0" for n in ("aliases", "sources", "facets") for f in ("TOTAL_FORMS", "INITIAL_FORMS")},
-    }
+    data = term_form(term, title="Trial sponsor")
     assert staff.post(f"/admin/glossary/term/{term.pk}/change/", data).status_code == 302
 
     html = client.get("/terms/").content.decode()
