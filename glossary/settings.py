@@ -131,6 +131,9 @@ if _cache_url.startswith(("redis://", "rediss://")):
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
 elif _cache_url == "dummy://":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+elif _cache_url == "" and DEBUG:
+    # While developing, templates change under a running server: don't keep pages.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 elif _cache_url in ("", "locmem://"):
     CACHES = {
         "default": {
