@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
@@ -20,7 +21,48 @@ from glossary.models import (
     Stage,
     Term,
 )
+from glossary.quiz.models import Option
+from glossary.rendering import render_markdown, wikilink_slugs
 from glossary.search import index_terms
+
+
+def linking_to(slugs):
+    """Everything whose stored HTML links to one of these terms: {model: [pk, ...]}.
+
+    Collected before a delete, since the recorded links of a term go with it.
+    """
+    text = Q(pk__in=[])
+    feedback = Q(pk__in=[])
+    for slug in slugs:
+        text |= Q(text__contains=f"[[{slug}")
+        feedback |= Q(feedback__contains=f"[[{slug}")
+    return {
+        Term: list(
+            Term.objects.filter(links__slug__in=slugs).exclude(slug__in=slugs).values_list("pk", flat=True)
+        ),
+        Comparison: list(Comparison.objects.filter(links__slug__in=slugs).values_list("pk", flat=True)),
+        Facet: list(Facet.objects.filter(text).values_list("pk", flat=True)),
+        Option: list(Option.objects.filter(feedback).values_list("pk", flat=True)),
+    }
+
+
+# Content besides term bodies that links to terms: its Markdown field and its stored HTML field.
+RENDERED_FIELDS = {
+    Comparison: ("body", "body_html"),
+    Facet: ("text", "text_html"),
+    Option: ("feedback", "feedback_html"),
+}
+
+
+def rerender(linking):
+    """Render again what linking_to() found, so its links show the terms' current names (or none)."""
+    Term.objects.filter(pk__in=linking[Term]).rerender()
+    for model, (source, html) in RENDERED_FIELDS.items():
+        rows = list(model.objects.filter(pk__in=linking[model]))
+        targets = Term.objects.link_targets(set().union(*(wikilink_slugs(getattr(r, source)) for r in rows)))
+        for row in rows:
+            setattr(row, html, render_markdown(getattr(row, source), targets.get).html)
+        model.objects.bulk_update(rows, [html])
 
 
 class RenderedBodyMixin:
@@ -100,19 +142,19 @@ class TermAdmin(RenderedBodyMixin, CompareVersionAdmin):
         super().save_related(request, form, formsets, change)
         term = form.instance
         term.links.set(Term.objects.filter(slug__in=form.rendered.linked))
-        # Links to this term show its abbreviation or title: bring them up to date.
-        Term.objects.filter(links=term).exclude(pk=term.pk).rerender()
+        # Links to this term show its abbreviation or title: bring them up to date everywhere.
+        rerender(linking_to([term.slug]))
         index_terms([term.pk])
 
     def delete_model(self, request, obj):
-        linking = list(Term.objects.filter(links=obj).exclude(pk=obj.pk).values_list("pk", flat=True))
+        linking = linking_to([obj.slug])
         super().delete_model(request, obj)
-        Term.objects.filter(pk__in=linking).rerender()
+        rerender(linking)
 
     def delete_queryset(self, request, queryset):
-        linking = list(Term.objects.filter(links__in=queryset).values_list("pk", flat=True))
+        linking = linking_to(list(queryset.values_list("slug", flat=True)))
         super().delete_queryset(request, queryset)
-        Term.objects.filter(pk__in=linking).rerender()
+        rerender(linking)
 
 
 @admin.register(Comparison)

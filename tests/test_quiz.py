@@ -403,3 +403,28 @@ def test_staff_see_the_share_right_and_the_most_chosen_wrong_option(admin_client
     assert "33%" in html
     assert "A CMO (2)" in html  # trial-monitoring: the wrong option chosen twice
     assert Attempt.objects.filter(submitted__isnull=False).count() == 3
+
+
+def test_renaming_or_deleting_a_term_in_the_admin_updates_every_link_to_it(admin_client, quiz):
+    from glossary.models import Comparison, Facet, Term
+    from tests.conftest import term_form
+
+    Facet.objects.filter(term__slug="cmo", aspect__slug="role").update(text="Works beside a [[cro]].")
+    cro = Term.objects.get(slug="cro")
+    assert (
+        admin_client.post(
+            f"/admin/glossary/term/{cro.pk}/change/", term_form(cro, abbreviation="C.R.O.")
+        ).status_code
+        == 302
+    )
+    sponsor = Term.objects.get(slug="sponsor")
+    assert admin_client.post(f"/admin/glossary/term/{sponsor.pk}/delete/", {"post": "yes"}).status_code == 302
+
+    comparison = Comparison.objects.get(slug="cro-vs-cmo").body_html
+    assert '">C.R.O.</a>' in comparison
+    assert (
+        '<span class="missing-term">sponsor</span>' in comparison
+        and 'href="/terms/sponsor/"' not in comparison
+    )
+    assert '">C.R.O.</a>' in Option.objects.get(question__key="trial-monitoring", key="cro").feedback_html
+    assert '">C.R.O.</a>' in Facet.objects.get(term__slug="cmo", aspect__slug="role").text_html
