@@ -159,13 +159,13 @@ class AutoLink(Treeprocessor):
 
     SKIP = {"h1", "h2", "h3", "h4", "h5", "h6", "a", "code", "pre"}
 
-    def __init__(self, md, mentions, own_slug):
+    def __init__(self, md, mentions):
         super().__init__(md)
-        self.mentions, self.own_slug = mentions, own_slug
+        self.mentions = mentions
 
     def run(self, root):
-        skip = {self.own_slug, *self.md.wikilinks["linked"]}
-        self.walk(root, skip)
+        if self.md.autolink:
+            self.walk(root, {self.md.own_slug, *self.md.wikilinks["linked"]})
 
     def walk(self, parent, skip):
         if parent.tag in self.SKIP:
@@ -213,18 +213,17 @@ class DemoteTopHeadings(Treeprocessor):
 
 
 class GlossaryExtension(markdown.Extension):
-    def __init__(self, resolve, mentions=None, own_slug=None):
+    def __init__(self, resolve, mentions=None):
         super().__init__()
-        self.resolve, self.mentions, self.own_slug = resolve, mentions, own_slug
+        self.resolve, self.mentions = resolve, mentions
 
     def extendMarkdown(self, md):
-        md.wikilinks = {"linked": [], "missing": []}
         # Priority 175 runs before links (160 is backticks, so code spans stay literal).
         md.inlinePatterns.register(WikiLinkProcessor(WIKILINK_PATTERN, md, self.resolve), "wikilink", 175)
         md.treeprocessors.register(DemoteTopHeadings(md), "demote_headings", 5)
         if self.mentions is not None:
             # After the inline patterns (priority 20), so wikilinks and code are already elements.
-            md.treeprocessors.register(AutoLink(md, self.mentions, self.own_slug), "autolink", 4)
+            md.treeprocessors.register(AutoLink(md, self.mentions), "autolink", 4)
 
 
 def sanitize(html):
@@ -237,23 +236,39 @@ def sanitize(html):
     )
 
 
+class Renderer:
+    """Renders many texts against the same terms, with one Markdown instance reset between texts:
+    building an instance costs about as much as converting a short body."""
+
+    def __init__(self, resolve, mentions=None):
+        """`resolve(slug)` returns a LinkTarget or None; with `mentions`, first mentions are linked."""
+        self.md = markdown.Markdown(
+            extensions=[
+                "tables",
+                "fenced_code",
+                "def_list",
+                "sane_lists",
+                GlossaryExtension(resolve, mentions),
+            ],
+            output_format="html",
+        )
+
+    def render(self, text, own_slug=None, autolink=True):
+        """`text` as sanitised HTML. The term `own_slug` is never linked; `autolink=False` links [[links]] only."""
+        md = self.md
+        md.reset()
+        md.wikilinks = {"linked": [], "missing": []}
+        md.own_slug, md.autolink = own_slug, autolink
+        html = sanitize(md.convert(text or ""))
+        return Rendered(html=html, linked=md.wikilinks["linked"], missing=md.wikilinks["missing"])
+
+
 def render_markdown(text, resolve, mentions=None, own_slug=None):
-    """Render `text` to sanitised HTML; `resolve(slug)` returns a LinkTarget or None.
+    """Render one `text` to sanitised HTML; `resolve(slug)` returns a LinkTarget or None.
 
     With `mentions`, the first mention of each other term is linked too (never the term `own_slug`).
     """
-    md = markdown.Markdown(
-        extensions=[
-            "tables",
-            "fenced_code",
-            "def_list",
-            "sane_lists",
-            GlossaryExtension(resolve, mentions, own_slug),
-        ],
-        output_format="html",
-    )
-    html = sanitize(md.convert(text or ""))
-    return Rendered(html=html, linked=md.wikilinks["linked"], missing=md.wikilinks["missing"])
+    return Renderer(resolve, mentions).render(text, own_slug)
 
 
 def wikilink_slugs(text):

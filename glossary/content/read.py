@@ -22,7 +22,7 @@ from glossary.content.quizzes import (
     read_quiz_questions,
 )
 from glossary.models import MAX_COMPARED, Band, Term, validate_slug
-from glossary.rendering import Mentions, render_markdown
+from glossary.rendering import Mentions, Renderer
 
 TERM_KEYS = {
     "title": REQUIRED_TEXT,
@@ -427,8 +427,10 @@ def render_all(content, problems):
         if name
     )
 
+    renderer = Renderer(targets.get, mentions)
+
     def render(text, path, first_line, autolink_for=None):
-        rendered = render_markdown(text, targets.get, mentions if autolink_for else None, autolink_for)
+        rendered = renderer.render(text, autolink_for, autolink=autolink_for is not None)
         for slug in rendered.missing:
             index = text.find(f"[[{slug}")
             line = first_line + (text.count("\n", 0, index) if index >= 0 else 0)

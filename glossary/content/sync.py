@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from glossary.content.files import ContentError, Problem, display_path
 from glossary.content.read import read_content
+from glossary.content.revisions import record_revision
 from glossary.models import (
     Alias,
     Aspect,
@@ -63,6 +64,9 @@ class Report:
         return any(c.changed for c in self.counts.values())
 
 
+DOCUMENTS = ((Term, "terms"), (Comparison, "comparisons"), (Quiz, "quizzes"))
+
+
 class EditConflict(ContentError):
     """Entries edited in the admin whose files changed too: the load would lose someone's work."""
 
@@ -92,23 +96,22 @@ def load_content(root, dry_run=False, overwrite_edits=False, prune=False, progre
                 reversion.set_comment("Kept before load_glossary --overwrite-edits replaced it")
                 for _, row in conflicts:
                     reversion.add_to_revision(row)
-        with reversion.create_revision():
-            reversion.set_comment(f"Loaded from {display_path(root)} by load_glossary")
-            report = Report(
-                {
-                    "categories": sync_entries(Category, content.categories),
-                    "aspects": sync_entries(Aspect, content.aspects),
-                    "terms": sync_terms(content.terms, keep[Term], prune),
-                    "comparisons": sync_comparisons(content.comparisons, keep[Comparison], prune),
-                    "timeline": sync_timeline(content.stages, content.bands),
-                    "quizzes": sync_quizzes(content.quizzes, keep[Quiz], prune),
-                    "advisor": sync_advisor(content.advisor),
-                }
-            )
-            for model, name in ((Term, "terms"), (Comparison, "comparisons"), (Quiz, "quizzes")):
-                counts = report.counts[name]
-                for row in model.objects.filter(slug__in=counts.created + counts.updated):
-                    reversion.add_to_revision(row)
+        report = Report(
+            {
+                "categories": sync_entries(Category, content.categories),
+                "aspects": sync_entries(Aspect, content.aspects),
+                "terms": sync_terms(content.terms, keep[Term], prune),
+                "comparisons": sync_comparisons(content.comparisons, keep[Comparison], prune),
+                "timeline": sync_timeline(content.stages, content.bands),
+                "quizzes": sync_quizzes(content.quizzes, keep[Quiz], prune),
+                "advisor": sync_advisor(content.advisor),
+            }
+        )
+        written = {model: report.counts[name] for model, name in DOCUMENTS}
+        record_revision(
+            f"Loaded from {display_path(root)} by load_glossary",
+            [model.objects.filter(slug__in=c.created + c.updated) for model, c in written.items()],
+        )
         if report.changed:
             ContentVersion.bump()
         if dry_run:
