@@ -1,8 +1,10 @@
 """Site-wide response policies: the Content Security Policy, and the cache of public pages."""
 
 import hashlib
+from datetime import UTC
 
 from django.core.cache import cache
+from django.db import connection
 from django.http import HttpResponseNotModified
 from django.utils.http import http_date
 
@@ -39,6 +41,25 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
+def content_version():
+    """(number, changed) of the content version, read with one small query on every cacheable request.
+
+    Plain SQL, because building this query through the ORM took longer than serving the cached page
+    itself (bench/pages.py, docs/performance.md). The row is created on first use, as in
+    ContentVersion.current().
+    """
+    table = connection.ops.quote_name(ContentVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT number, changed FROM {table} WHERE id = 1")
+        row = cursor.fetchone()
+    if row is None:
+        version = ContentVersion.current()
+        return version.number, version.changed
+    number, changed = row
+    # SQLite gives back the stored UTC time without its zone; PostgreSQL gives it with it.
+    return number, changed if changed.tzinfo else changed.replace(tzinfo=UTC)
+
+
 class PublicPageCacheMiddleware:
     """Serve anonymous GET requests from the cache, and let browsers revalidate with ETag.
 
@@ -53,14 +74,14 @@ class PublicPageCacheMiddleware:
     def __call__(self, request):
         if not self.cacheable_request(request):
             return self.get_response(request)
-        version = ContentVersion.current()
+        number, changed = content_version()
         digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:16]
-        etag = f'"{version.number}-{digest}"'
+        etag = f'"{number}-{digest}"'
         if etag in request.headers.get("If-None-Match", ""):
             response = HttpResponseNotModified()
             response["ETag"] = etag
             return response
-        key = f"page:{version.number}:{request.method}:{digest}"
+        key = f"page:{number}:{request.method}:{digest}"
         response = cache.get(key)
         if response is None:
             response = self.get_response(request)
@@ -68,7 +89,7 @@ class PublicPageCacheMiddleware:
                 return response
             cache.set(key, response, PAGE_TIMEOUT)
         response["ETag"] = etag
-        response["Last-Modified"] = http_date(version.changed.timestamp())
+        response["Last-Modified"] = http_date(changed.timestamp())
         # Browsers may keep the page but must ask first; the ETag makes asking cheap.
         response["Cache-Control"] = "public, no-cache"
         return response

@@ -487,6 +487,9 @@ class ContentVersion(models.Model):
 
     number = models.PositiveBigIntegerField(default=1)
     changed = models.DateTimeField(auto_now=True)
+    # The tree_fingerprint() of the last load, while the database holds exactly what it wrote: any
+    # other change (an admin save) clears it, and the next load reads everything again.
+    loaded_fingerprint = models.CharField(max_length=64, blank=True)
 
     def __str__(self):
         return f"content version {self.number}"
@@ -500,5 +503,7 @@ class ContentVersion(models.Model):
     def bump(cls):
         from django.utils import timezone
 
-        if not cls.objects.filter(pk=1).update(number=models.F("number") + 1, changed=timezone.now()):
+        if not cls.objects.filter(pk=1).update(
+            number=models.F("number") + 1, changed=timezone.now(), loaded_fingerprint=""
+        ):
             cls.objects.get_or_create(pk=1)

@@ -8,6 +8,7 @@ databases find exactly the same terms. Typos are corrected against the vocabular
 (SearchWord), by matching one-letter deletions, never by scanning terms.
 """
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ def normalize(text):
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text.casefold()).split())
 
 
+@functools.lru_cache(maxsize=100_000)  # the same few thousand words make up most text
 def singular(word):
     """A plain English singular, so that "organizations" finds "organization" and "studies" "study"."""
     if len(word) <= 3 or word.isdigit():
@@ -130,6 +132,12 @@ def highlight(text, query_words, width=160):
 # Building the index: at load and at admin save, never per request.
 
 
+# A name written together ("C.M.O." -> "cmo", "21 CFR" -> "21cfr") is a word a reader may type, so
+# typos in it are corrected too; a long title written together is not, and at 100,000 terms its
+# one-letter deletions would be most of the vocabulary's rows.
+MAX_COMPACT_WORD = 10
+
+
 def index_terms(term_ids):
     """Rebuild the search rows of these terms, and add any new words to the vocabulary."""
     terms = list(Term.objects.filter(pk__in=term_ids).prefetch_related("aliases"))
@@ -147,7 +155,8 @@ def index_terms(term_ids):
                     )
                 )
                 vocabulary.update(key(name).split())
-                vocabulary.add(compact(name))
+                if len(compact(name)) <= MAX_COMPACT_WORD:
+                    vocabulary.add(compact(name))
         text = " ".join([term.title, term.abbreviation, *aliases, term.summary, term.body])
         documents.append(SearchDocument(term=term, text=" ".join(words(text))))
     SearchName.objects.bulk_create(names, batch_size=1000)

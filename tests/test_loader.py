@@ -76,18 +76,51 @@ def test_it_renders_wikilinks_with_default_and_custom_labels(good):
     assert "[[" not in html
 
 
-def test_a_second_run_over_unchanged_content_writes_nothing(good):
+@pytest.mark.parametrize("options", [[], ["--full"]], ids=["skipping unchanged files", "reading every file"])
+def test_a_second_run_over_unchanged_content_writes_nothing(good, options):
     load(good.path)
     before = database_state()
 
     with CaptureQueriesContext(connection) as queries:
-        out, _ = load(good.path)
+        out, _ = load(good.path, *options)
 
     writes = [q["sql"] for q in queries if q["sql"].split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}]
     assert writes == []
     assert "Terms: 0 created, 0 updated, 2 unchanged, 0 removed." in out
     assert "Everything was already up to date." in out
     assert database_state() == before
+
+
+def test_a_reload_with_nothing_changed_reads_no_file_and_reports_like_a_full_one(good, monkeypatch):
+    load(good.path)
+    full, _ = load(good.path, "--full")
+
+    def read_content(*args):
+        raise AssertionError("the files were read again")
+
+    monkeypatch.setattr("glossary.content.sync.read_content", read_content)
+    out, _ = load(good.path)
+
+    assert out == full
+
+
+def test_after_an_admin_change_the_next_load_reads_every_file_again(good):
+    load(good.path)
+    Term.objects.get(slug="cro").delete()  # as the admin does: a save or delete marks the change
+
+    load(good.path)
+
+    assert Term.objects.filter(slug="cro").exists()
+
+
+def test_a_database_changed_by_hand_is_checked_again_with_full(good):
+    load(good.path)
+    Term.objects.filter(slug="cro").update(summary="Changed by hand.")  # no signal: the load can't know
+
+    load(good.path)
+    assert Term.objects.get(slug="cro").summary == "Changed by hand."
+    load(good.path, "--full")
+    assert Term.objects.get(slug="cro").summary == "A company that runs trials for a sponsor."
 
 
 def test_it_updates_only_the_term_whose_file_changed(good):

@@ -54,7 +54,13 @@ def versions(revision, rows):
     model = type(rows[0])
     options = _get_options(model)
     content_type = ContentType.objects.get_for_model(model)
-    data = serializers.serialize("python", rows, fields=options.fields)
+    # Many-to-many values come from the prefetched rows: Django's serialiser would build a queryset for
+    # each row and relation even when they are prefetched.
+    many = [f.name for f in model._meta.many_to_many if f.name in options.fields]
+    data = serializers.serialize("python", rows, fields=[f for f in options.fields if f not in many])
+    for row, item in zip(rows, data, strict=True):
+        for name in many:
+            item["fields"][name] = [related.pk for related in getattr(row, name).all()]
     out = [
         Version(
             revision=revision,

@@ -4,12 +4,13 @@ Only what differs is written: a load over unchanged files issues no INSERT, UPDA
 """
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import reversion
 from django.db import transaction
 from django.utils import timezone
 
-from glossary.content.files import ContentError, Problem, display_path
+from glossary.content.files import ContentError, Problem, display_path, tree_fingerprint
 from glossary.content.read import read_content
 from glossary.content.revisions import record_revision
 from glossary.models import (
@@ -71,14 +72,23 @@ class EditConflict(ContentError):
     """Entries edited in the admin whose files changed too: the load would lose someone's work."""
 
 
-def load_content(root, dry_run=False, overwrite_edits=False, prune=False, progress=None):
+def load_content(root, dry_run=False, overwrite_edits=False, prune=False, full=False, progress=None):
     """Check everything under `root`, then bring the database in line with it in one transaction.
 
     Entries edited in the admin since their last load are never overwritten silently: if their file
     is unchanged the edit is kept; if it changed too, EditConflict is raised and nothing is written,
     unless `overwrite_edits`, which first keeps a revision of what it replaces. Entries whose files
-    are gone are removed only with `prune`; entries created in the admin never are.
+    are gone are removed only with `prune`; entries created in the admin never are. When neither the
+    files nor the database changed since the last load, nothing is read again, unless `full`.
     """
+    fingerprint = tree_fingerprint(root)
+    loaded = ContentVersion.objects.filter(pk=1).values_list("loaded_fingerprint", flat=True).first()
+    if loaded == fingerprint and not full:
+        # The files and the code are as they were at the last load, and nothing changed the database
+        # since (every admin save clears the fingerprint): that load's result stands.
+        report = unchanged_report(root, prune)
+        if report is not None:
+            return report
     content = read_content(root, progress)
     documents = {Term: content.terms, Comparison: content.comparisons, Quiz: content.quizzes}
     with transaction.atomic():
@@ -114,10 +124,42 @@ def load_content(root, dry_run=False, overwrite_edits=False, prune=False, progre
         )
         if report.changed:
             ContentVersion.bump()
+        if not dry_run and loaded != fingerprint:
+            ContentVersion.current()
+            ContentVersion.objects.filter(pk=1).update(loaded_fingerprint=fingerprint)
         if dry_run:
             # The same code path as a real load, so the report is exact; then nothing is kept.
             transaction.set_rollback(True)
     return report
+
+
+def unchanged_report(root, prune):
+    """The report of a load that finds nothing to change, from the database alone.
+
+    None when there is work after all: entries whose files are gone, and `prune` asks to remove them.
+    """
+    files = {p.relative_to(root).as_posix() for p in Path(root).glob("*/*")}
+    counts = {
+        "categories": Counts(unchanged=list(Category.objects.values_list("slug", flat=True))),
+        "aspects": Counts(unchanged=list(Aspect.objects.values_list("slug", flat=True))),
+    }
+    for model, name in DOCUMENTS:
+        counts[name] = found = Counts()
+        for row in model.objects.exclude(source_file="").only("slug", "source_file", "edited", "loaded"):
+            if row.source_file not in files:
+                found.missing.append(row.slug)
+            elif row.edited_since_load:
+                found.kept.append(row.slug)
+            else:
+                found.unchanged.append(row.slug)
+        if prune and found.missing:
+            return None
+        for slugs in (found.unchanged, found.kept, found.missing):
+            slugs.sort()
+    counts["timeline"] = Counts(unchanged=["timeline"] if Stage.objects.exists() else [])
+    counts["advisor"] = Counts(unchanged=list(Advisor.objects.values_list("slug", flat=True)))
+    order = ("categories", "aspects", "terms", "comparisons", "timeline", "quizzes", "advisor")
+    return Report({name: counts[name] for name in order})
 
 
 def check_titles(files, prune):

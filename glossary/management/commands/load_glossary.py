@@ -25,15 +25,26 @@ class Command(BaseCommand):
             help="replace entries edited in the admin whose files changed too (a revision of each is kept)",
         )
         parser.add_argument("--prune", action="store_true", help="remove entries whose files were deleted")
+        parser.add_argument(
+            "--full",
+            action="store_true",
+            help="read and compare every file even when neither the files nor the database changed since "
+            "the last load (say, after the database was changed by hand)",
+        )
 
-    def handle(self, path, dry_run, overwrite_edits, prune, verbosity, **options):
+    def handle(self, path, dry_run, overwrite_edits, prune, full, verbosity, **options):
         def progress(done, total):
             if verbosity >= 1 and total >= PROGRESS_EVERY and (done % PROGRESS_EVERY == 0 or done == total):
                 self.stdout.write(f"Read {done:,} of {total:,} files")
 
         try:
             report = load_content(
-                path, dry_run=dry_run, overwrite_edits=overwrite_edits, prune=prune, progress=progress
+                path,
+                dry_run=dry_run,
+                overwrite_edits=overwrite_edits,
+                prune=prune,
+                full=full,
+                progress=progress,
             )
         except ContentError as e:
             for problem in e.problems:
