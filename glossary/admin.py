@@ -6,6 +6,7 @@ from django.urls import path
 from django.utils import timezone
 from reversion_compare.admin import CompareVersionAdmin
 
+from glossary.content.revisions import loaded_version
 from glossary.forms import ComparisonAdminForm, FacetForm, SourceForm, TermAdminForm
 from glossary.health import report
 from glossary.models import (
@@ -69,13 +70,24 @@ class RenderedBodyMixin:
     """The form rendered the body while checking it; store that HTML (never edited by hand).
 
     Also marks the entry as edited in the admin, by whom and when, so that the next load of its
-    file will not overwrite the edit silently.
+    file will not overwrite the edit silently; and keeps a version of a loaded entry as it was
+    loaded before its first change (see content/revisions.py).
     """
 
     def save_model(self, request, obj, form, change):
+        if change:
+            loaded_version(type(obj).objects.filter(pk=obj.pk))
         obj.body_html = form.rendered.html
         obj.edited, obj.edited_by = timezone.now(), request.user
         super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        loaded_version(type(obj).objects.filter(pk=obj.pk))
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        loaded_version(queryset)
+        super().delete_queryset(request, queryset)
 
 
 class AliasInline(admin.TabularInline):

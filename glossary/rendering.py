@@ -5,6 +5,7 @@ what an editor previews is exactly what the site publishes. Rendering happens wh
 saved, never per request; pages show the stored `body_html`.
 """
 
+import functools
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
@@ -96,6 +97,7 @@ WORD_RE = re.compile(r"[A-Za-z0-9]+(?:[-'][A-Za-z0-9]+)*")
 MAX_NAME_WORDS = 6
 
 
+@functools.lru_cache(maxsize=100_000)  # called for every word of every body; most words recur
 def fold(word):
     """A word as names are compared: lowercase and singular ("Sponsors" -> "sponsor")."""
     word = word.casefold()

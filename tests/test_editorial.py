@@ -156,6 +156,31 @@ def test_every_load_and_admin_save_is_a_revision_with_who_and_why(client, editor
     assert "load_glossary" in first.revision.comment
 
 
+def test_a_load_keeps_a_version_of_what_it_updates_and_none_of_what_it_creates(loaded):
+    cro = Term.objects.get(slug="cro")
+    assert not Version.objects.get_for_object(cro).exists()  # its file is its record
+
+    loaded.write("cro", CRO.replace("Runs trials", "Runs clinical trials"))
+    load(loaded.path)
+
+    (version,) = Version.objects.get_for_object(cro)
+    assert version.field_dict["summary"] == "Runs clinical trials for a sponsor."
+    assert "load_glossary" in version.revision.comment
+
+
+def test_a_loaded_term_deleted_in_the_admin_can_be_recovered_as_loaded(client, editor, loaded):
+    client.force_login(editor)
+    sponsor = Term.objects.get(slug="sponsor")
+
+    response = client.post(f"/admin/glossary/term/{sponsor.pk}/delete/", {"post": "yes"})
+
+    assert response.status_code == 302
+    (deleted,) = Version.objects.get_deleted(Term)
+    assert deleted.field_dict["title"] == "Sponsor"
+    assert deleted.revision.comment == "Loaded from terms/sponsor.md by load_glossary"
+    assert deleted.revision.date_created == sponsor.loaded
+
+
 def test_an_unchanged_reload_makes_no_revision(loaded):
     before = Version.objects.count()
 

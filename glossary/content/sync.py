@@ -117,10 +117,10 @@ def load_content(root, dry_run=False, overwrite_edits=False, prune=False, full=F
                 "advisor": sync_advisor(content.advisor),
             }
         )
-        written = {model: report.counts[name] for model, name in DOCUMENTS}
+        # Updates only: a created entry's version is written when the admin first changes it.
         record_revision(
             f"Loaded from {display_path(root)} by load_glossary",
-            [model.objects.filter(slug__in=c.created + c.updated) for model, c in written.items()],
+            [model.objects.filter(slug__in=report.counts[name].updated) for model, name in DOCUMENTS],
         )
         if report.changed:
             ContentVersion.bump()
