@@ -1,5 +1,6 @@
 """The glossary's own content: it loads cleanly and keeps the promises of PRODUCT.md."""
 
+import multiprocessing
 import re
 
 import pytest
@@ -63,3 +64,23 @@ def test_the_abbreviations_with_two_meanings_are_real_cases(terms):
         meanings = senses[abbreviation]
         assert len(meanings) == 2, abbreviation
         assert sum(not t.sense for t in meanings) == 1, abbreviation  # one main sense
+
+
+def test_a_large_load_renders_in_parallel_to_the_same_html(monkeypatch):
+    one_by_one = read_content(CONTENT_DIR)
+    monkeypatch.setattr("glossary.content.read.PARALLEL_FROM", 1)
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1})  # as on a machine with two cores
+    contexts = []
+    get_context = multiprocessing.get_context
+    monkeypatch.setattr(
+        multiprocessing, "get_context", lambda name: contexts.append(name) or get_context(name)
+    )
+
+    in_parallel = read_content(CONTENT_DIR)
+
+    assert contexts == ["fork"]
+
+    assert [(t.body_html, t.links) for t in in_parallel.terms] == [
+        (t.body_html, t.links) for t in one_by_one.terms
+    ]
+    assert any(t.links for t in in_parallel.terms)

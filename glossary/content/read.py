@@ -8,6 +8,8 @@ piece of Markdown. It returns the Content, or raises ContentError with every pro
 import difflib
 import hashlib
 import json
+import multiprocessing
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -429,8 +431,8 @@ def render_all(content, problems):
 
     renderer = Renderer(targets.get, mentions)
 
-    def render(text, path, first_line, autolink_for=None):
-        rendered = renderer.render(text, autolink_for, autolink=autolink_for is not None)
+    def render(text, path, first_line, autolink_for=None, rendered=None):
+        rendered = rendered or renderer.render(text, autolink_for, autolink=autolink_for is not None)
         for slug in rendered.missing:
             index = text.find(f"[[{slug}")
             line = first_line + (text.count("\n", 0, index) if index >= 0 else 0)
@@ -439,10 +441,13 @@ def render_all(content, problems):
             )
         return rendered
 
-    for document in [*content.terms, *content.comparisons, *content.quizzes]:
-        # Only a term's own body links the first mentions of other terms by itself.
-        autolink_for = document.slug if isinstance(document, TermFile) and document.autolink else None
-        rendered = render(document.body, document.path, document.body_line, autolink_for)
+    documents = [*content.terms, *content.comparisons, *content.quizzes]
+    # Only a term's own body links the first mentions of other terms by itself.
+    jobs = [(d.body, d.slug if isinstance(d, TermFile) and d.autolink else None) for d in documents]
+    for document, (text, autolink_for), rendered in zip(
+        documents, jobs, render_many(renderer, jobs), strict=True
+    ):
+        render(text, document.path, document.body_line, autolink_for, rendered)
         document.body_html, document.links = rendered.html, rendered.linked
     for term in content.terms:
         for aspect, (text, line) in term.facets.items():
@@ -454,3 +459,28 @@ def render_all(content, problems):
     if content.advisor:
         for rule, lines in zip(content.advisor.rules, content.advisor.lines["rules"], strict=False):
             rule["because_html"] = render(rule["because"], content.advisor.path, lines["because"]).html
+
+
+# Bodies are most of a load's work, and each renders on its own: a large load renders them in one
+# process per core. The processes are forked, so each starts with the renderer and its names.
+PARALLEL_FROM = 2000
+_renderer = None
+
+
+def render_many(renderer, jobs):
+    """[Rendered] for [(text, autolink_for)], in order."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    if len(jobs) < PARALLEL_FROM or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        return [renderer.render(text, slug, autolink=slug is not None) for text, slug in jobs]
+    global _renderer
+    _renderer = renderer
+    try:
+        with multiprocessing.get_context("fork").Pool(cores) as pool:
+            return pool.map(render_job, jobs, chunksize=250)
+    finally:
+        _renderer = None
+
+
+def render_job(job):
+    text, slug = job
+    return _renderer.render(text, slug, autolink=slug is not None)
