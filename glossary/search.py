@@ -140,6 +140,23 @@ MAX_COMPACT_WORD = 10
 
 def index_terms(term_ids):
     """Rebuild the search rows of these terms, and add any new words to the vocabulary."""
+    vocabulary = set()
+    # In batches, so that a load of 100,000 terms never holds every body at once.
+    for batch in chunks(sorted(term_ids), 1000):
+        vocabulary |= index_batch(batch)
+    vocabulary = {w for w in vocabulary if len(w) <= 60}
+    known = set()
+    for chunk in chunks(sorted(vocabulary), 500):
+        known.update(SearchWord.objects.filter(word__in=chunk).values_list("word", flat=True))
+    SearchWord.objects.bulk_create(
+        [SearchWord(word=w, variant=v) for w in sorted(vocabulary - known) for v in sorted(deletions(w))],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+
+
+def index_batch(term_ids):
+    """Rebuild the names and documents of these terms; returns the words of their names."""
     terms = list(Term.objects.filter(pk__in=term_ids).prefetch_related("aliases"))
     SearchName.objects.filter(term_id__in=term_ids).delete()
     SearchDocument.objects.filter(term_id__in=term_ids).delete()
@@ -161,15 +178,7 @@ def index_terms(term_ids):
         documents.append(SearchDocument(term=term, text=" ".join(words(text))))
     SearchName.objects.bulk_create(names, batch_size=1000)
     SearchDocument.objects.bulk_create(documents, batch_size=500)
-    vocabulary = {w for w in vocabulary if len(w) <= 60}
-    known = set()
-    for chunk in chunks(sorted(vocabulary), 500):
-        known.update(SearchWord.objects.filter(word__in=chunk).values_list("word", flat=True))
-    SearchWord.objects.bulk_create(
-        [SearchWord(word=w, variant=v) for w in sorted(vocabulary - known) for v in sorted(deletions(w))],
-        batch_size=1000,
-        ignore_conflicts=True,
-    )
+    return vocabulary
 
 
 def chunks(items, size):

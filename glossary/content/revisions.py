@@ -62,11 +62,11 @@ def prefetched(queryset):
     return queryset.prefetch_related(*options.follow, *many).iterator(chunk_size=BATCH)
 
 
-def batches(rows):
+def batches(rows, size=BATCH):
     batch = []
     for row in rows:
         batch.append(row)
-        if len(batch) == BATCH:
+        if len(batch) == size:
             yield batch
             batch = []
     if batch:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from glossary.content.files import ContentError, Problem, display_path, tree_fingerprint
 from glossary.content.read import read_content
-from glossary.content.revisions import record_revision
+from glossary.content.revisions import batches, record_revision
 from glossary.models import (
     Alias,
     Aspect,
@@ -65,6 +65,7 @@ class Report:
         return any(c.changed for c in self.counts.values())
 
 
+BATCH = 500
 DOCUMENTS = ((Term, "terms"), (Comparison, "comparisons"), (Quiz, "quizzes"))
 
 
@@ -261,36 +262,41 @@ def remove_documents(model, existing, files, prune):
 def upsert(model, files, existing, values_of):
     """Create the rows that are new and update those whose own fields changed, in bulk.
 
-    Every row written records the file and version it came from. Returns (created, updated) model
-    instances. What a row owns (aliases, links...) is the caller's.
+    Every row written records the file and version it came from. Returns (created slugs, updated
+    model instances). What a row owns (aliases, links...) is the caller's.
     """
     now = timezone.now()
-    created, updated, fields = [], [], set()
+    created, batch, updated, fields = [], [], [], set()
     for f in files:
         values = {**values_of(f), "source_file": f.source_file, "source_hash": f.digest}
         fields |= values.keys()
         row = existing.get(f.slug)
         if row is None:
-            created.append(model(slug=f.slug, loaded=now, **values))
+            batch.append(model(slug=f.slug, loaded=now, **values))
+            created.append(f.slug)
         elif changed_fields(row, values):
             row.updated = row.loaded = now
             updated.append(row)
-    model.objects.bulk_create(created, batch_size=500)
-    model.objects.bulk_update(updated, [*sorted(fields), "updated", "loaded"], batch_size=500)
+        if len(batch) == BATCH:  # written as they come, so that a large load never holds them all
+            model.objects.bulk_create(batch)
+            batch = []
+    model.objects.bulk_create(batch)
+    model.objects.bulk_update(updated, [*sorted(fields), "updated", "loaded"], batch_size=BATCH)
     return created, updated
 
 
 def tally(files, existing, removed, created, changed, kept=(), missing=()):
-    counts = Counts(removed=removed, created=[row.slug for row in created], updated=sorted(changed))
+    counts = Counts(removed=removed, created=created, updated=sorted(changed))
     counts.unchanged = [f.slug for f in files if f.slug in existing and f.slug not in changed]
     counts.kept, counts.missing = sorted(kept), sorted(missing)
     return counts
 
 
 def replace_rows(model, owner_field, owner_ids, rows):
-    """Replace every row of `model` owned by `owner_ids` with `rows` (two queries, however many)."""
+    """Replace every row of `model` owned by `owner_ids` with `rows`, an iterable made as it is written."""
     model.objects.filter(**{f"{owner_field}__in": owner_ids}).delete()
-    model.objects.bulk_create(rows, batch_size=1000)
+    for batch in batches(rows, 1000):
+        model.objects.bulk_create(batch)
 
 
 def sync_terms(files, keep=frozenset(), prune=False):
@@ -341,46 +347,46 @@ def sync_terms(files, keep=frozenset(), prune=False):
     by_slug = {f.slug: f for f in files}
 
     # Aliases, sources and facets belong to one term each: replace all of a term's that changed.
-    slugs = changed_children + [t.slug for t in created]
+    slugs = changed_children + created
     owners = [ids[s] for s in slugs]
     replace_rows(
-        Alias, "term_id", owners, [Alias(term_id=ids[s], name=n) for s in slugs for n in by_slug[s].aliases]
+        Alias, "term_id", owners, (Alias(term_id=ids[s], name=n) for s in slugs for n in by_slug[s].aliases)
     )
     replace_rows(
         Source,
         "term_id",
         owners,
-        [Source(term_id=ids[s], title=t, url=u) for s in slugs for t, u in by_slug[s].sources],
+        (Source(term_id=ids[s], title=t, url=u) for s in slugs for t, u in by_slug[s].sources),
     )
     replace_rows(
         Facet,
         "term_id",
         owners,
-        [
+        (
             Facet(term_id=ids[s], aspect_id=aspect_ids[a], text=text, text_html=by_slug[s].facet_html[a])
             for s in slugs
             for a, (text, _) in by_slug[s].facets.items()
-        ],
+        ),
     )
 
     # Relations need every term to exist, so they come last.
-    slugs = changed_relations + [t.slug for t in created]
+    slugs = changed_relations + created
     owners = [ids[s] for s in slugs]
     for relation, attribute in ((Term.related.through, "related"), (Term.links.through, "links")):
         replace_rows(
             relation,
             "from_term_id",
             owners,
-            [
+            (
                 relation(from_term_id=ids[s], to_term_id=ids[o])
                 for s in slugs
                 for o in getattr(by_slug[s], attribute)
-            ],
+            ),
         )
     changed = {t.slug for t in updated} | set(changed_children) | set(changed_relations)
     # The search index follows every change; terms never indexed (say, loaded before search existed) too.
     unindexed = Term.objects.filter(search_document__isnull=True).values_list("id", flat=True)
-    index_terms({ids[s] for s in changed} | {ids[t.slug] for t in created} | set(unindexed))
+    index_terms({ids[s] for s in changed} | {ids[s] for s in created} | set(unindexed))
     return tally(files, existing, removed, created, changed, keep, missing)
 
 
@@ -417,34 +423,34 @@ def sync_comparisons(files, keep=frozenset(), prune=False):
     )
     ids = dict(Comparison.objects.values_list("slug", "id"))
     by_slug = {f.slug: f for f in files}
-    slugs = changed_rows + [c.slug for c in created]
+    slugs = changed_rows + created
     owners = [ids[s] for s in slugs]
     replace_rows(
         ComparisonTerm,
         "comparison_id",
         owners,
-        [
+        (
             ComparisonTerm(comparison_id=ids[s], term_id=term_ids[t], position=i)
             for s in slugs
             for i, t in enumerate(by_slug[s].terms)
-        ],
+        ),
     )
     replace_rows(
         ComparisonAspect,
         "comparison_id",
         owners,
-        [
+        (
             ComparisonAspect(comparison_id=ids[s], aspect_id=aspect_ids[a], position=i)
             for s in slugs
             for i, a in enumerate(by_slug[s].aspects)
-        ],
+        ),
     )
     links = Comparison.links.through
     replace_rows(
         links,
         "comparison_id",
         owners,
-        [links(comparison_id=ids[s], term_id=term_ids[t]) for s in slugs for t in by_slug[s].links],
+        (links(comparison_id=ids[s], term_id=term_ids[t]) for s in slugs for t in by_slug[s].links),
     )
     return tally(
         files, existing, removed, created, {c.slug for c in updated} | set(changed_rows), keep, missing
@@ -557,7 +563,7 @@ def sync_quizzes(files, keep=frozenset(), prune=False):
         Quiz, files, existing, lambda f: {k: getattr(f, k) for k in ("title", "summary", "body", "body_html")}
     )
     by_slug = {f.slug: f for f in files}
-    for quiz in Quiz.objects.filter(slug__in=changed_questions + [q.slug for q in created]):
+    for quiz in Quiz.objects.filter(slug__in=changed_questions + created):
         write_questions(quiz, by_slug[quiz.slug])
     return tally(
         files, existing, removed, created, {q.slug for q in updated} | set(changed_questions), keep, missing
@@ -597,10 +603,10 @@ def write_questions(quiz, f):
                 Citation,
                 "option_id",
                 [option.pk],
-                [
+                (
                     Citation(option=option, comparison_id=comparisons[c], aspect_id=aspects[a], position=i)
                     for i, (c, a, _) in enumerate(o.cites)
-                ],
+                ),
             )
 
 
