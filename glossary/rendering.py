@@ -114,8 +114,9 @@ class Mentions:
     """
 
     def __init__(self, entries):
-        self.abbreviations, self.phrases, self.longest = {}, {}, 1
+        self.abbreviations, self.phrases = {}, {}
         self.first_words = set()  # a phrase can only start at one of these: most words are skipped at once
+        self.starts = set()  # the first two or more words of a name: how far a name may go on from a word
         # Main senses first, so that "CMO" means this glossary's CMO, not a chief medical officer.
         for name, is_abbreviation, target, _secondary in sorted(entries, key=lambda e: e[3]):
             tokens = WORD_RE.findall(name)
@@ -127,23 +128,33 @@ class Mentions:
                 key = tuple(fold(t) for t in tokens)
                 self.phrases.setdefault(key, target)
                 self.first_words.add(key[0])
-                self.longest = max(self.longest, min(len(tokens), MAX_NAME_WORDS))
+                self.starts.update(key[:n] for n in range(2, min(len(key), MAX_NAME_WORDS) + 1))
 
     def find(self, text, skip):
         """[(start, end, target)]: the first mention in `text` of each term not in `skip` (slugs)."""
         spans = [(m.start(), m.end(), m.group(0)) for m in WORD_RE.finditer(text)]
         folded = [fold(w) for _, _, w in spans]  # once per word, not once per phrase tried
-        found, i = [], 0
-        while i < len(spans):
+        phrases, abbreviations, first_words, starts = (
+            self.phrases,
+            self.abbreviations,
+            self.first_words,
+            self.starts,
+        )
+        found, i, count = [], 0, len(spans)
+        while i < count:
             match = None
-            longest = min(self.longest, len(spans) - i) if folded[i] in self.first_words else 1
-            for n in range(longest, 0, -1):
-                target = self.phrases.get(tuple(folded[i : i + n]))
-                if target is None and n == 1:
-                    word = spans[i][2]
-                    target = self.abbreviations.get(word) or (
-                        word.endswith("s") and self.abbreviations.get(word[:-1])
-                    )
+            # Most words start no name: they can only be an abbreviation.
+            longest = 1 if folded[i] in first_words else 0
+            while longest and i + longest < count and tuple(folded[i : i + longest + 1]) in starts:
+                longest += 1
+            for n in range(longest, -1, -1):
+                if n:
+                    target = phrases.get(tuple(folded[i : i + n]))
+                elif longest and (folded[i],) in phrases:
+                    break  # the word is a name, already linked: not an abbreviation as well
+                else:
+                    n, word = 1, spans[i][2]
+                    target = abbreviations.get(word) or (word[-1] == "s" and abbreviations.get(word[:-1]))
                 if target and target.slug not in skip:
                     match = (spans[i][0], spans[i + n - 1][1], target)
                     break
