@@ -490,6 +490,8 @@ class ContentVersion(models.Model):
     # The tree_fingerprint() of the last load, while the database holds exactly what it wrote: any
     # other change (an admin save) clears it, and the next load reads everything again.
     loaded_fingerprint = models.CharField(max_length=64, blank=True)
+    # The names_digest() of the content the last load rendered with, likewise cleared by any change.
+    loaded_names = models.CharField(max_length=64, blank=True)
 
     def __str__(self):
         return f"content version {self.number}"
@@ -504,6 +506,6 @@ class ContentVersion(models.Model):
         from django.utils import timezone
 
         if not cls.objects.filter(pk=1).update(
-            number=models.F("number") + 1, changed=timezone.now(), loaded_fingerprint=""
+            number=models.F("number") + 1, changed=timezone.now(), loaded_fingerprint="", loaded_names=""
         ):
             cls.objects.get_or_create(pk=1)

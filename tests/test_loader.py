@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from glossary.content import read
 from glossary.models import Alias, Category, Source, Term
 from tests.conftest import problems_of, term_file
 
@@ -102,6 +103,22 @@ def test_a_reload_with_nothing_changed_reads_no_file_and_reports_like_a_full_one
     out, _ = load(good.path)
 
     assert out == full
+
+
+def test_a_reload_renders_again_only_the_terms_whose_files_changed(good, monkeypatch):
+    load(good.path)
+    good.write("cro", CRO + "Now with a body.\n")
+    rendered = []
+    render_many = read.render_many
+    monkeypatch.setattr(
+        read, "render_many", lambda renderer, jobs: rendered.extend(jobs) or render_many(renderer, jobs)
+    )
+
+    out, _ = load(good.path)
+
+    assert [slug for _, slug in rendered] == ["cro"]
+    assert "Terms: 0 created, 1 updated, 1 unchanged, 0 removed." in out
+    assert "Now with a body." in Term.objects.get(slug="cro").body_html
 
 
 def test_after_an_admin_change_the_next_load_reads_every_file_again(good):

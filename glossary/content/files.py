@@ -6,6 +6,7 @@ PyYAML's node tree is used (not just safe_load) because it knows the line of eve
 
 import datetime
 import difflib
+import functools
 import hashlib
 from dataclasses import dataclass
 from importlib import metadata
@@ -318,17 +319,28 @@ def tree_fingerprint(root):
     Two loads with the same fingerprint read the same content with the same code, so they write the
     same rows: load_content() skips reading when the database still holds what the last load wrote.
     """
+    digest = hashlib.sha256(code_fingerprint().encode())
+    add_files(digest, Path(root), "**/*")
+    return digest.hexdigest()
+
+
+@functools.cache
+def code_fingerprint():
+    """The SHA-256 of the glossary's code and of the libraries that parse and render content."""
     digest = hashlib.sha256()
-    for folder, files in ((Path(root), "**/*"), (Path(__file__).parent.parent, "**/*.py")):
-        for path in sorted(folder.glob(files)):
-            if "__pycache__" in path.parts:
-                continue
-            name = path.relative_to(folder).as_posix()
-            if path.is_file():
-                digest.update(f"{name}\0{path.stat().st_size}\0".encode())
-                digest.update(path.read_bytes())
-            else:
-                digest.update(f"{name}/\0".encode())  # an empty folder (terms/) counts too
+    add_files(digest, Path(__file__).parent.parent, "**/*.py")
     for distribution in ("Markdown", "nh3", "PyYAML"):
         digest.update(f"{distribution} {metadata.version(distribution)}\0".encode())
     return digest.hexdigest()
+
+
+def add_files(digest, folder, pattern):
+    for path in sorted(folder.glob(pattern)):
+        if "__pycache__" in path.parts:
+            continue
+        name = path.relative_to(folder).as_posix()
+        if path.is_file():
+            digest.update(f"{name}\0{path.stat().st_size}\0".encode())
+            digest.update(path.read_bytes())
+        else:
+            digest.update(f"{name}/\0".encode())  # an empty folder (terms/) counts too

@@ -15,7 +15,15 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 
-from glossary.content.files import REQUIRED_TEXT, TEXT, ContentError, FileReader, Problem, display_path
+from glossary.content.files import (
+    REQUIRED_TEXT,
+    TEXT,
+    ContentError,
+    FileReader,
+    Problem,
+    code_fingerprint,
+    display_path,
+)
 from glossary.content.quizzes import (
     QUIZ_KEYS,
     check_advisor,
@@ -104,6 +112,19 @@ class TermFile(Document):
     autolink: bool = True
     facet_html: dict = field(default_factory=dict)  # {aspect: html}
 
+    def canonical(self):
+        return {
+            **super().canonical(),
+            "abbreviation": self.abbreviation,
+            "aliases": self.aliases,
+            "category": self.category,
+            "related": sorted(self.related),
+            "sources": self.sources,
+            "facets": {aspect: text for aspect, (text, _) in self.facets.items()},
+            "sense": self.sense,
+            "autolink": self.autolink,
+        }
+
     def link_target(self):
         return Term(
             slug=self.slug, title=self.title, abbreviation=self.abbreviation, summary=self.summary
@@ -178,12 +199,24 @@ class Content:
     bands: list
     quizzes: list = field(default_factory=list)
     advisor: object = None
+    settled: set = field(default_factory=set)  # terms not rendered again: see read_content()
+
+    def names_digest(self):
+        """What every rendering depends on besides its own text: each term's names and the code.
+
+        [[links]] show a term's abbreviation or title, and automatic links look for every name.
+        """
+        names = sorted((t.slug, t.title, t.abbreviation, t.aliases, t.sense) for t in self.terms)
+        text = json.dumps([code_fingerprint(), names], ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()
 
 
-def read_content(root, progress=None):
+def read_content(root, progress=None, settled=None):
     """Read and check everything under `root`; returns Content or raises ContentError.
 
     `progress(done, total)`, if given, is called as each term, comparison or quiz file is read.
+    `settled(content)`, if given, returns the slugs of terms whose stored rows stand as they are
+    (see load_content): their Markdown is not rendered again, and their body_html stays empty.
     """
     root = Path(root)
     if not root.is_dir():
@@ -221,7 +254,9 @@ def read_content(root, progress=None):
             {c.slug for c in content.comparisons},
             problems,
         )
-    render_all(content, problems)
+    # Links are checked as they are rendered, even in files with other problems: all are reported.
+    content.settled = settled(content) if settled and not problems else set()
+    render_all(content, problems, skip=content.settled)
     if problems:
         raise ContentError(problems)
     return content
@@ -415,8 +450,11 @@ def check_timeline(path, content, problems):
             reader.problem(lines["to"], f"the band ends (“{band.end}”) before it starts (“{band.start}”)")
 
 
-def render_all(content, problems):
-    """Render every piece of Markdown, and report [[links]] to terms that do not exist."""
+def render_all(content, problems, skip=()):
+    """Render every piece of Markdown, and report [[links]] to terms that do not exist.
+
+    The terms in `skip` (slugs) are left as they are.
+    """
     targets = {t.slug: t.link_target() for t in content.terms}
     mentions = Mentions(
         (name, is_abbreviation, targets[t.slug], bool(t.sense))
@@ -441,7 +479,8 @@ def render_all(content, problems):
             )
         return rendered
 
-    documents = [*content.terms, *content.comparisons, *content.quizzes]
+    terms = [t for t in content.terms if t.slug not in skip]
+    documents = [*terms, *content.comparisons, *content.quizzes]
     # Only a term's own body links the first mentions of other terms by itself.
     jobs = [(d.body, d.slug if isinstance(d, TermFile) and d.autolink else None) for d in documents]
     for document, (text, autolink_for), rendered in zip(
@@ -449,7 +488,7 @@ def render_all(content, problems):
     ):
         render(text, document.path, document.body_line, autolink_for, rendered)
         document.body_html, document.links = rendered.html, rendered.linked
-    for term in content.terms:
+    for term in terms:
         for aspect, (text, line) in term.facets.items():
             term.facet_html[aspect] = render(text, term.path, line).html
     for quiz in content.quizzes:

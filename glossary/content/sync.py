@@ -8,6 +8,7 @@ from pathlib import Path
 
 import reversion
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from glossary.content.files import ContentError, Problem, display_path, tree_fingerprint
@@ -83,14 +84,26 @@ def load_content(root, dry_run=False, overwrite_edits=False, prune=False, full=F
     files nor the database changed since the last load, nothing is read again, unless `full`.
     """
     fingerprint = tree_fingerprint(root)
-    loaded = ContentVersion.objects.filter(pk=1).values_list("loaded_fingerprint", flat=True).first()
+    version = ContentVersion.objects.filter(pk=1).values_list("loaded_fingerprint", "loaded_names")
+    loaded, names = version.first() or ("", "")
     if loaded == fingerprint and not full:
         # The files and the code are as they were at the last load, and nothing changed the database
         # since (every admin save clears the fingerprint): that load's result stands.
         report = unchanged_report(root, prune)
         if report is not None:
             return report
-    content = read_content(root, progress)
+
+    def settled(content):
+        """Terms whose files are as they were loaded, while no name of any term changed: their rows,
+        rendered HTML included, stand (unless `full`). Nothing in the database changed since the
+        last load either: every admin save clears `names`."""
+        if full or names != content.names_digest():
+            return set()
+        digests = {f.slug: f.digest for f in content.terms}
+        stored = Term.objects.exclude(source_file="").values_list("slug", "source_hash")
+        return {slug for slug, digest in stored.iterator() if digests.get(slug) == digest}
+
+    content = read_content(root, progress, settled)
     documents = {Term: content.terms, Comparison: content.comparisons, Quiz: content.quizzes}
     with transaction.atomic():
         keep, conflicts = {}, []
@@ -111,7 +124,7 @@ def load_content(root, dry_run=False, overwrite_edits=False, prune=False, full=F
             {
                 "categories": sync_entries(Category, content.categories),
                 "aspects": sync_entries(Aspect, content.aspects),
-                "terms": sync_terms(content.terms, keep[Term], prune),
+                "terms": sync_terms(content.terms, keep[Term], prune, content.settled),
                 "comparisons": sync_comparisons(content.comparisons, keep[Comparison], prune),
                 "timeline": sync_timeline(content.stages, content.bands),
                 "quizzes": sync_quizzes(content.quizzes, keep[Quiz], prune),
@@ -125,9 +138,11 @@ def load_content(root, dry_run=False, overwrite_edits=False, prune=False, full=F
         )
         if report.changed:
             ContentVersion.bump()
-        if not dry_run and loaded != fingerprint:
+        if not dry_run and (loaded, names) != (fingerprint, content.names_digest()):
             ContentVersion.current()
-            ContentVersion.objects.filter(pk=1).update(loaded_fingerprint=fingerprint)
+            ContentVersion.objects.filter(pk=1).update(
+                loaded_fingerprint=fingerprint, loaded_names=content.names_digest()
+            )
         if dry_run:
             # The same code path as a real load, so the report is exact; then nothing is kept.
             transaction.set_rollback(True)
@@ -192,7 +207,9 @@ def check_edits(model, files):
     """(slugs whose admin edits are kept, [(Problem, row)] conflicts) for one kind of entry."""
     by_slug = {f.slug: f for f in files}
     kept, conflicts = set(), []
-    for row in model.objects.filter(slug__in=by_slug).select_related("edited_by"):
+    # Only entries edited in the admin or created there can clash with a file.
+    candidates = model.objects.filter(Q(edited__isnull=False) | Q(source_file=""))
+    for row in candidates.filter(slug__in=by_slug).select_related("edited_by"):
         f = by_slug[row.slug]
         who = f" by {row.edited_by.get_username()}" if row.edited_by else ""
         when = f" on {timezone.localtime(row.edited):%Y-%m-%d %H:%M %Z}" if row.edited else ""
@@ -249,10 +266,11 @@ def remove_missing(model, existing, files):
     return gone
 
 
-def remove_documents(model, existing, files, prune):
+def remove_documents(model, files, prune):
     """(removed, missing): entries that came from files now gone. Admin-created ones are never touched."""
     wanted = {f.slug for f in files}
-    gone = [slug for slug, row in existing.items() if slug not in wanted and row.source_file]
+    from_files = model.objects.exclude(source_file="").values_list("slug", flat=True)
+    gone = [slug for slug in from_files if slug not in wanted]
     if not prune:
         return [], gone
     model.objects.filter(slug__in=gone).delete()
@@ -299,14 +317,15 @@ def replace_rows(model, owner_field, owner_ids, rows):
         model.objects.bulk_create(batch)
 
 
-def sync_terms(files, keep=frozenset(), prune=False):
-    existing = {
-        t.slug: t
-        for t in Term.objects.prefetch_related("aliases", "sources", "related", "links", "facets__aspect")
-    }
+def sync_terms(files, keep=frozenset(), prune=False, settled=frozenset()):
+    """Bring the terms in line with `files`; the `settled` ones (see load_content) are known to be."""
     # Removed first, so that a file renamed to a new slug can keep its title.
-    removed, missing = remove_documents(Term, existing, files, prune)
+    removed, missing = remove_documents(Term, files, prune)
     files = [f for f in files if f.slug not in keep]
+    everything = files
+    files = [f for f in files if f.slug not in settled]
+    rows = Term.objects.prefetch_related("aliases", "sources", "related", "links", "facets__aspect")
+    existing = {t.slug: t for t in (rows.filter(slug__in=[f.slug for f in files]) if settled else rows)}
     category_ids = dict(Category.objects.values_list("slug", "id"))
     aspect_ids = dict(Aspect.objects.values_list("slug", "id"))
 
@@ -387,7 +406,7 @@ def sync_terms(files, keep=frozenset(), prune=False):
     # The search index follows every change; terms never indexed (say, loaded before search existed) too.
     unindexed = Term.objects.filter(search_document__isnull=True).values_list("id", flat=True)
     index_terms({ids[s] for s in changed} | {ids[s] for s in created} | set(unindexed))
-    return tally(files, existing, removed, created, changed, keep, missing)
+    return tally(everything, existing.keys() | settled, removed, created, changed, keep, missing)
 
 
 def facets_of(term_file):
@@ -401,7 +420,7 @@ def sync_comparisons(files, keep=frozenset(), prune=False):
             "comparison_terms__term", "comparison_aspects__aspect", "links"
         )
     }
-    removed, missing = remove_documents(Comparison, existing, files, prune)
+    removed, missing = remove_documents(Comparison, files, prune)
     files = [f for f in files if f.slug not in keep]
     term_ids = dict(Term.objects.values_list("slug", "id"))
     aspect_ids = dict(Aspect.objects.values_list("slug", "id"))
@@ -552,7 +571,7 @@ def sync_quizzes(files, keep=frozenset(), prune=False):
             "questions__options__citations__comparison", "questions__options__citations__aspect"
         )
     }
-    removed, missing = remove_documents(Quiz, existing, files, prune)
+    removed, missing = remove_documents(Quiz, files, prune)
     files = [f for f in files if f.slug not in keep]
     changed_questions = [
         f.slug
