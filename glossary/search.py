@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from glossary.batches import batches
 from glossary.models import SearchDocument, SearchName, SearchWord, Term
 
 MAX_QUERY_LENGTH = 200
@@ -142,11 +143,11 @@ def index_terms(term_ids):
     """Rebuild the search rows of these terms, and add any new words to the vocabulary."""
     vocabulary = set()
     # In batches, so that a load of 100,000 terms never holds every body at once.
-    for batch in chunks(sorted(term_ids), 1000):
+    for batch in batches(sorted(term_ids), 1000):
         vocabulary |= index_batch(batch)
     vocabulary = {w for w in vocabulary if len(w) <= 60}
     known = set()
-    for chunk in chunks(sorted(vocabulary), 500):
+    for chunk in batches(sorted(vocabulary), 500):
         known.update(SearchWord.objects.filter(word__in=chunk).values_list("word", flat=True))
     SearchWord.objects.bulk_create(
         [SearchWord(word=w, variant=v) for w in sorted(vocabulary - known) for v in sorted(deletions(w))],
@@ -179,11 +180,6 @@ def index_batch(term_ids):
     SearchName.objects.bulk_create(names, batch_size=1000)
     SearchDocument.objects.bulk_create(documents, batch_size=500)
     return vocabulary
-
-
-def chunks(items, size):
-    for i in range(0, len(items), size):
-        yield items[i : i + size]
 
 
 # Querying.

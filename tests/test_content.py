@@ -5,8 +5,8 @@ import re
 
 import pytest
 
-from glossary.content import read_content
-from glossary.models import CORE_SLUGS
+from glossary.content import load_content, read_content
+from glossary.models import CORE_SLUGS, Term
 from tests.conftest import CONTENT_DIR
 
 PRIMARY_SOURCE_HOSTS = (
@@ -84,3 +84,19 @@ def test_a_large_load_renders_in_parallel_to_the_same_html(monkeypatch):
         (t.body_html, t.links) for t in one_by_one.terms
     ]
     assert any(t.links for t in in_parallel.terms)
+
+
+def test_a_large_load_writes_in_batches_what_rendering_one_by_one_gives(db, monkeypatch):
+    expected = {t.slug: (t.body_html, sorted(t.links)) for t in read_content(CONTENT_DIR).terms}
+    monkeypatch.setattr("glossary.content.read.PARALLEL_FROM", 1)
+    monkeypatch.setattr("glossary.content.read.WINDOW", 3)
+    monkeypatch.setattr("glossary.content.sync.BATCH", 4)
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1})
+
+    load_content(CONTENT_DIR)
+
+    loaded = {
+        t.slug: (t.body_html, sorted(link.slug for link in t.links.all()))
+        for t in Term.objects.prefetch_related("links")
+    }
+    assert loaded == expected

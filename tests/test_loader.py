@@ -109,14 +109,18 @@ def test_a_reload_renders_again_only_the_terms_whose_files_changed(good, monkeyp
     load(good.path)
     good.write("cro", CRO + "Now with a body.\n")
     rendered = []
-    render_many = read.render_many
-    monkeypatch.setattr(
-        read, "render_many", lambda renderer, jobs: rendered.extend(jobs) or render_many(renderer, jobs)
-    )
+    render_stream = read.render_stream
+
+    def spy(renderer, jobs, count):
+        jobs = list(jobs)
+        rendered.extend(slug for _, slug in jobs)
+        return render_stream(renderer, jobs, count)
+
+    monkeypatch.setattr(read, "render_stream", spy)
 
     out, _ = load(good.path)
 
-    assert [slug for _, slug in rendered] == ["cro"]
+    assert rendered == ["cro"]
     assert "Terms: 0 created, 1 updated, 1 unchanged, 0 removed." in out
     assert "Now with a body." in Term.objects.get(slug="cro").body_html
 

@@ -344,3 +344,13 @@ def add_files(digest, folder, pattern):
             digest.update(path.read_bytes())
         else:
             digest.update(f"{name}/\0".encode())  # an empty folder (terms/) counts too
+
+
+def read_body(path, first_line):
+    """The body of a Markdown file that FileReader.front_matter() read: its text from `first_line`.
+
+    If the file changed since, the body written is the newer one and its stored fingerprint the
+    older: the next load sees the difference and loads the file again.
+    """
+    text = Path(path).read_bytes().decode("utf-8").removeprefix("\ufeff")
+    return "".join(text.splitlines(keepends=True)[first_line - 1 :])

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 
+from glossary.batches import batches
 from glossary.content.files import (
     REQUIRED_TEXT,
     TEXT,
@@ -23,6 +24,7 @@ from glossary.content.files import (
     Problem,
     code_fingerprint,
     display_path,
+    read_body,
 )
 from glossary.content.quizzes import (
     QUIZ_KEYS,
@@ -87,6 +89,7 @@ class Document:
     reviewed: object = None
     body_html: str = ""
     links: list = field(default_factory=list)
+    _digest: str = field(default="", repr=False, compare=False)
 
     def canonical(self):
         """What the file says, without its layout: two files that load the same have the same."""
@@ -96,8 +99,19 @@ class Document:
     def digest(self):
         """Which version of its file an entry came from: the SHA-256 of canonical(), so reformatting
         a file (as export_glossary does) is not a change."""
-        text = json.dumps(self.canonical(), sort_keys=True, default=str, ensure_ascii=False)
-        return hashlib.sha256(text.encode()).hexdigest()
+        if not self._digest:
+            text = json.dumps(self.canonical(), sort_keys=True, default=str, ensure_ascii=False)
+            self._digest = hashlib.sha256(text.encode()).hexdigest()
+        return self._digest
+
+    def release_body(self):
+        """Forget the body, to be read again from the file when needed (body_text): a load of
+        100,000 terms never holds them all. The digest is taken first."""
+        self.digest  # noqa: B018
+        self.body = None
+
+    def body_text(self):
+        return self.body if self.body is not None else read_body(self.path, self.body_line)
 
 
 @dataclass
@@ -200,6 +214,8 @@ class Content:
     quizzes: list = field(default_factory=list)
     advisor: object = None
     settled: set = field(default_factory=set)  # terms not rendered again: see read_content()
+    problems: list = field(default_factory=list)  # where render_terms() reports [[links]] to nowhere
+    render_terms: object = None  # with stream=True: see render_all()
 
     def names_digest(self):
         """What every rendering depends on besides its own text: each term's names and the code.
@@ -211,12 +227,14 @@ class Content:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-def read_content(root, progress=None, settled=None):
+def read_content(root, progress=None, settled=None, stream=False):
     """Read and check everything under `root`; returns Content or raises ContentError.
 
     `progress(done, total)`, if given, is called as each term, comparison or quiz file is read.
     `settled(content)`, if given, returns the slugs of terms whose stored rows stand as they are
     (see load_content): their Markdown is not rendered again, and their body_html stays empty.
+    With `stream`, term bodies are neither kept nor rendered here: content.render_terms() renders
+    them as the caller writes them, and reports missing links into content.problems.
     """
     root = Path(root)
     if not root.is_dir():
@@ -254,9 +272,14 @@ def read_content(root, progress=None, settled=None):
             {c.slug for c in content.comparisons},
             problems,
         )
-    # Links are checked as they are rendered, even in files with other problems: all are reported.
+    if stream:
+        for term in content.terms:
+            term.release_body()
+    # Links are checked as they are rendered, even in files with other problems: all are reported,
+    # so with problems already found, every body is rendered here.
     content.settled = settled(content) if settled and not problems else set()
-    render_all(content, problems, skip=content.settled)
+    content.problems = problems
+    render_all(content, problems, skip=content.settled, stream=stream and not problems)
     if problems:
         raise ContentError(problems)
     return content
@@ -450,10 +473,11 @@ def check_timeline(path, content, problems):
             reader.problem(lines["to"], f"the band ends (“{band.end}”) before it starts (“{band.start}”)")
 
 
-def render_all(content, problems, skip=()):
+def render_all(content, problems, skip=(), stream=False):
     """Render every piece of Markdown, and report [[links]] to terms that do not exist.
 
-    The terms in `skip` (slugs) are left as they are.
+    The terms in `skip` (slugs) are left as they are. With `stream`, term bodies are left to
+    content.render_terms(terms), which yields (term, body, Rendered) for each, in order.
     """
     targets = {t.slug: t.link_target() for t in content.terms}
     mentions = Mentions(
@@ -479,14 +503,21 @@ def render_all(content, problems, skip=()):
             )
         return rendered
 
+    def render_terms(terms):
+        # Only a term's own body links the first mentions of other terms by itself.
+        jobs = ((t.body_text(), t.slug if t.autolink else None) for t in terms)
+        for term, ((text, autolink_for), rendered) in zip(
+            terms, render_stream(renderer, jobs, len(terms)), strict=True
+        ):
+            yield term, text, render(text, term.path, term.body_line, autolink_for, rendered)
+
     terms = [t for t in content.terms if t.slug not in skip]
-    documents = [*terms, *content.comparisons, *content.quizzes]
-    # Only a term's own body links the first mentions of other terms by itself.
-    jobs = [(d.body, d.slug if isinstance(d, TermFile) and d.autolink else None) for d in documents]
-    for document, (text, autolink_for), rendered in zip(
-        documents, jobs, render_many(renderer, jobs), strict=True
-    ):
-        render(text, document.path, document.body_line, autolink_for, rendered)
+    content.render_terms = render_terms
+    if not stream:
+        for term, text, rendered in render_terms(terms):
+            term.body, term.body_html, term.links = text, rendered.html, rendered.linked
+    for document in [*content.comparisons, *content.quizzes]:
+        rendered = render(document.body, document.path, document.body_line)
         document.body_html, document.links = rendered.html, rendered.linked
     for term in terms:
         for aspect, (text, line) in term.facets.items():
@@ -501,21 +532,32 @@ def render_all(content, problems, skip=()):
 
 
 # Bodies are most of a load's work, and each renders on its own: a large load renders them in one
-# process per core. The processes are forked, so each starts with the renderer and its names.
+# process per core, a window at a time, so that the next window renders while the caller writes
+# the last. The processes are forked, so each starts with the renderer and its names.
 PARALLEL_FROM = 2000
+WINDOW = 2000
 _renderer = None
 
 
-def render_many(renderer, jobs):
-    """[Rendered] for [(text, autolink_for)], in order."""
+def render_stream(renderer, jobs, count):
+    """((text, autolink_for), Rendered) for each of the `count` jobs, in order, as they are asked for."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    if len(jobs) < PARALLEL_FROM or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [renderer.render(text, slug, autolink=slug is not None) for text, slug in jobs]
+    if count < PARALLEL_FROM or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for text, slug in jobs:
+            yield (text, slug), renderer.render(text, slug, autolink=slug is not None)
+        return
     global _renderer
     _renderer = renderer
     try:
         with multiprocessing.get_context("fork").Pool(cores) as pool:
-            return pool.map(render_job, jobs, chunksize=250)
+            pending = None
+            for window in batches(jobs, WINDOW):
+                started = (window, pool.map_async(render_job, window, chunksize=100))
+                if pending:
+                    yield from zip(pending[0], pending[1].get(), strict=True)
+                pending = started
+            if pending:
+                yield from zip(pending[0], pending[1].get(), strict=True)
     finally:
         _renderer = None
 

@@ -22,6 +22,8 @@ from django.utils import timezone
 from reversion.models import Revision, Version
 from reversion.revisions import _get_options  # the registered fields and follows: no public API
 
+from glossary.batches import batches
+
 BATCH = 500
 
 
@@ -29,7 +31,7 @@ def record_revision(comment, querysets, date_created=None):
     """Save one revision of every row of `querysets` and what each row follows; None if they are empty."""
     revision = None
     for queryset in querysets:
-        for batch in batches(prefetched(queryset)):
+        for batch in batches(prefetched(queryset), BATCH):
             if revision is None:
                 revision = Revision.objects.create(
                     comment=comment, date_created=date_created or timezone.now()
@@ -60,17 +62,6 @@ def prefetched(queryset):
     options = _get_options(queryset.model)
     many = [f.name for f in queryset.model._meta.many_to_many if f.name in options.fields]
     return queryset.prefetch_related(*options.follow, *many).iterator(chunk_size=BATCH)
-
-
-def batches(rows, size=BATCH):
-    batch = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def versions(revision, rows):

@@ -11,9 +11,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from glossary.batches import batches
 from glossary.content.files import ContentError, Problem, display_path, tree_fingerprint
 from glossary.content.read import read_content
-from glossary.content.revisions import batches, record_revision
+from glossary.content.revisions import record_revision
 from glossary.models import (
     Alias,
     Aspect,
@@ -103,7 +104,7 @@ def load_content(root, dry_run=False, overwrite_edits=False, prune=False, full=F
         stored = Term.objects.exclude(source_file="").values_list("slug", "source_hash")
         return {slug for slug, digest in stored.iterator() if digests.get(slug) == digest}
 
-    content = read_content(root, progress, settled)
+    content = read_content(root, progress, settled, stream=True)
     documents = {Term: content.terms, Comparison: content.comparisons, Quiz: content.quizzes}
     with transaction.atomic():
         keep, conflicts = {}, []
@@ -124,13 +125,15 @@ def load_content(root, dry_run=False, overwrite_edits=False, prune=False, full=F
             {
                 "categories": sync_entries(Category, content.categories),
                 "aspects": sync_entries(Aspect, content.aspects),
-                "terms": sync_terms(content.terms, keep[Term], prune, content.settled),
+                "terms": sync_terms(content.terms, content.render_terms, keep[Term], prune, content.settled),
                 "comparisons": sync_comparisons(content.comparisons, keep[Comparison], prune),
                 "timeline": sync_timeline(content.stages, content.bands),
                 "quizzes": sync_quizzes(content.quizzes, keep[Quiz], prune),
                 "advisor": sync_advisor(content.advisor),
             }
         )
+        if content.problems:  # [[links]] to nowhere, found as term bodies were rendered: undo it all
+            raise ContentError(content.problems)
         # Updates only: a created entry's version is written when the admin first changes it.
         record_revision(
             f"Loaded from {display_path(root)} by load_glossary",
@@ -317,19 +320,81 @@ def replace_rows(model, owner_field, owner_ids, rows):
         model.objects.bulk_create(batch)
 
 
-def sync_terms(files, keep=frozenset(), prune=False, settled=frozenset()):
-    """Bring the terms in line with `files`; the `settled` ones (see load_content) are known to be."""
+def sync_terms(files, render_terms, keep=frozenset(), prune=False, settled=frozenset()):
+    """Bring the terms in line with `files`; the `settled` ones (see load_content) are known to be.
+
+    The others are rendered (render_terms, see read.render_all), compared and written a batch at a
+    time, and each batch's bodies are let go once written: memory stays flat however many terms.
+    """
     # Removed first, so that a file renamed to a new slug can keep its title.
     removed, missing = remove_documents(Term, files, prune)
     files = [f for f in files if f.slug not in keep]
-    everything = files
-    files = [f for f in files if f.slug not in settled]
-    rows = Term.objects.prefetch_related("aliases", "sources", "related", "links", "facets__aspect")
-    existing = {t.slug: t for t in (rows.filter(slug__in=[f.slug for f in files]) if settled else rows)}
+    todo = [f for f in files if f.slug not in settled]
     category_ids = dict(Category.objects.values_list("slug", "id"))
     aspect_ids = dict(Aspect.objects.values_list("slug", "id"))
+    rendered = render_terms(todo)
+    existed, created, changed, relations = set(), [], set(), []
+    for batch in batches(todo, BATCH):
+        for f, (_, body, result) in zip(batch, rendered, strict=False):
+            f.body, f.body_html, f.links = body, result.html, result.linked
+        rows = Term.objects.filter(slug__in=[f.slug for f in batch])
+        existing = {
+            t.slug: t
+            for t in rows.prefetch_related("aliases", "sources", "related", "links", "facets__aspect")
+        }
+        existed |= existing.keys()
+        changed_children, changed_relations = compare_terms(batch, existing)
+        new, updated = upsert(
+            Term,
+            batch,
+            existing,
+            lambda f: {
+                "title": f.title,
+                "abbreviation": f.abbreviation,
+                "summary": f.summary,
+                "body": f.body,
+                "body_html": f.body_html,
+                "category_id": category_ids.get(f.category),
+                "reviewed": f.reviewed,
+                "sense": f.sense,
+                "autolink": f.autolink,
+            },
+        )
+        ids = dict(rows.values_list("slug", "id"))
+        write_owned(batch, [ids[s] for s in changed_children + new], ids, aspect_ids)
+        relations += [f for f in batch if f.slug in changed_relations or f.slug in new]
+        created += new
+        changed |= {t.slug for t in updated} | set(changed_children) | set(changed_relations)
+        for f in batch:
+            f.release_body()
+            f.body_html = None
+    rendered.close()
 
-    # Compared before anything is written, while the prefetched rows are as they were.
+    # Relations need every term to exist, so they come last.
+    ids = dict(Term.objects.values_list("slug", "id"))
+    owners = [ids[f.slug] for f in relations]
+    for relation, attribute in ((Term.related.through, "related"), (Term.links.through, "links")):
+        replace_rows(
+            relation,
+            "from_term_id",
+            owners,
+            (
+                relation(from_term_id=ids[f.slug], to_term_id=ids[o])
+                for f in relations
+                for o in getattr(f, attribute)
+            ),
+        )
+    # The search index follows every change; terms never indexed (say, loaded before search existed) too.
+    unindexed = Term.objects.filter(search_document__isnull=True).values_list("id", flat=True)
+    index_terms({ids[s] for s in changed} | {ids[s] for s in created} | set(unindexed))
+    return tally(files, existed | settled, removed, created, changed, keep, missing)
+
+
+def compare_terms(files, existing):
+    """(slugs whose aliases, sources or facets changed, slugs whose related terms or links changed).
+
+    Compared before anything is written, while the prefetched rows are as they were.
+    """
     changed_children, changed_relations = [], []
     for f in files:
         term = existing.get(f.slug)
@@ -345,68 +410,32 @@ def sync_terms(files, keep=frozenset(), prune=False, settled=frozenset()):
             t.slug for t in term.links.all()
         } != set(f.links):
             changed_relations.append(f.slug)
+    return changed_children, changed_relations
 
-    created, updated = upsert(
-        Term,
-        files,
-        existing,
-        lambda f: {
-            "title": f.title,
-            "abbreviation": f.abbreviation,
-            "summary": f.summary,
-            "body": f.body,
-            "body_html": f.body_html,
-            "category_id": category_ids.get(f.category),
-            "reviewed": f.reviewed,
-            "sense": f.sense,
-            "autolink": f.autolink,
-        },
-    )
-    ids = dict(Term.objects.values_list("slug", "id"))
-    by_slug = {f.slug: f for f in files}
 
-    # Aliases, sources and facets belong to one term each: replace all of a term's that changed.
-    slugs = changed_children + created
-    owners = [ids[s] for s in slugs]
+def write_owned(files, owners, ids, aspect_ids):
+    """Aliases, sources and facets belong to one term each: replace all of the `owners`' (term ids)."""
+    owner_ids = set(owners)
+    owned = [f for f in files if ids[f.slug] in owner_ids]
     replace_rows(
-        Alias, "term_id", owners, (Alias(term_id=ids[s], name=n) for s in slugs for n in by_slug[s].aliases)
+        Alias, "term_id", owners, (Alias(term_id=ids[f.slug], name=n) for f in owned for n in f.aliases)
     )
     replace_rows(
         Source,
         "term_id",
         owners,
-        (Source(term_id=ids[s], title=t, url=u) for s in slugs for t, u in by_slug[s].sources),
+        (Source(term_id=ids[f.slug], title=t, url=u) for f in owned for t, u in f.sources),
     )
     replace_rows(
         Facet,
         "term_id",
         owners,
         (
-            Facet(term_id=ids[s], aspect_id=aspect_ids[a], text=text, text_html=by_slug[s].facet_html[a])
-            for s in slugs
-            for a, (text, _) in by_slug[s].facets.items()
+            Facet(term_id=ids[f.slug], aspect_id=aspect_ids[a], text=text, text_html=f.facet_html[a])
+            for f in owned
+            for a, (text, _) in f.facets.items()
         ),
     )
-
-    # Relations need every term to exist, so they come last.
-    slugs = changed_relations + created
-    owners = [ids[s] for s in slugs]
-    for relation, attribute in ((Term.related.through, "related"), (Term.links.through, "links")):
-        replace_rows(
-            relation,
-            "from_term_id",
-            owners,
-            (
-                relation(from_term_id=ids[s], to_term_id=ids[o])
-                for s in slugs
-                for o in getattr(by_slug[s], attribute)
-            ),
-        )
-    changed = {t.slug for t in updated} | set(changed_children) | set(changed_relations)
-    # The search index follows every change; terms never indexed (say, loaded before search existed) too.
-    unindexed = Term.objects.filter(search_document__isnull=True).values_list("id", flat=True)
-    index_terms({ids[s] for s in changed} | {ids[s] for s in created} | set(unindexed))
-    return tally(everything, existing.keys() | settled, removed, created, changed, keep, missing)
 
 
 def facets_of(term_file):
