@@ -43,10 +43,15 @@ class ContentError(Exception):
 def display_path(path):
     """The path as a person would type it: relative to the current directory when inside it."""
     path = Path(path)
+    return str(display_folder(path.parent, Path.cwd()) / path.name)
+
+
+@functools.lru_cache(maxsize=64)  # a load asks for thousands of files in a handful of folders
+def display_folder(folder, cwd):
     try:
-        return str(path.resolve().relative_to(Path.cwd()))
+        return folder.resolve().relative_to(cwd)
     except ValueError:
-        return str(path)
+        return folder
 
 
 def describe(value):
