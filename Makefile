@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
-.PHONY: run test test-postgres bench lint chromium clean
+.PHONY: run test test-postgres bench wrk lint chromium clean
 
 # The virtual environment is rebuilt only when a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -29,9 +29,23 @@ test: $(VENV)/.installed chromium
 test-postgres: $(VENV)/.installed chromium
 	.ci/with-postgres $(BIN)/pytest
 
-# Speed, measured on generated content; the figures are written down in docs/performance.md.
-bench: $(VENV)/.installed
-	$(BIN)/python -m bench.search
+# Speed at 1,000, 10,000 and 100,000 generated terms (about an hour); the figures are written into
+# docs/performance.md. Quicker: make bench SIZES="1000 10000".
+SIZES ?= 1000 10000 100000
+LIGHTHOUSE_DIR ?= /tmp/lighthouse
+export LIGHTHOUSE := $(LIGHTHOUSE_DIR)/node_modules/.bin/lighthouse
+bench: $(VENV)/.installed chromium wrk $(LIGHTHOUSE)
+	$(BIN)/python -m bench --sizes $(SIZES)
+
+# wrk loads the pages; Lighthouse (npm, kept outside the repository) scores them.
+wrk:
+	@command -v wrk >/dev/null && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; \
+	else echo "The page benchmark needs wrk: sudo apt-get install wrk"; exit 1; fi
+
+$(LIGHTHOUSE):
+	npm install --silent --prefix $(LIGHTHOUSE_DIR) lighthouse@12
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

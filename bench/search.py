@@ -76,7 +76,10 @@ def fill(terms):
     from glossary.search import index_terms
 
     Term.objects.bulk_create(
-        [Term(slug=s, title=t, abbreviation=a, summary=b[:120], body=b, body_html=b) for s, t, a, _, b in terms],
+        [
+            Term(slug=s, title=t, abbreviation=a, summary=b[:120], body=b, body_html=b)
+            for s, t, a, _, b in terms
+        ],
         batch_size=2000,
     )
     ids = dict(Term.objects.values_list("slug", "id"))
@@ -156,11 +159,25 @@ def main():
         print("| terms | index build (s) | p50 (ms) | p95 (ms) | p95 by kind (ms) |")
         print("| ---: | ---: | ---: | ---: | --- |")
         for size in args.sizes:
-            subprocess.run([sys.executable, "-m", "bench.search", "--sizes", str(size), "--queries", str(args.queries), "--row"], check=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "bench.search",
+                    "--sizes",
+                    str(size),
+                    "--queries",
+                    str(args.queries),
+                    "--row",
+                ],
+                check=True,
+            )
         return
     built, every, timings = measure(args.sizes[0], args.queries)
     kinds = ", ".join(f"{k} {percentile(v, 95):.1f}" for k, v in timings.items())
-    print(f"| {args.sizes[0]:,} | {built:.1f} | {percentile(every, 50):.1f} | {percentile(every, 95):.1f} | {kinds} |")
+    print(
+        f"| {args.sizes[0]:,} | {built:.1f} | {percentile(every, 50):.1f} | {percentile(every, 95):.1f} | {kinds} |"
+    )
 
 
 if __name__ == "__main__":
