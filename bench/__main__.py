@@ -78,6 +78,8 @@ def main():
     if args.no_write:
         return
     text = REPORT.read_text()
+    if START not in text:
+        text += f"\n## Latest run of make bench\n\n{START}\n{END}\n"
     latest = f"{START}\n{header}\n\n" + "\n".join(sections) + f"\n{END}"
     REPORT.write_text(text[: text.index(START)] + latest + text[text.index(END) + len(END) :])
     print(f"\nWritten to {REPORT.relative_to(ROOT)}.")
