@@ -13,9 +13,12 @@ worker_class = "sync"
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 20
 keepalive = 5
-# Recycle workers now and then, so that no slow leak can grow for ever.
-max_requests = 2000
-max_requests_jitter = 200
+# Recycle workers now and then, so that no slow leak can grow for ever; but rarely: a new worker
+# imports Django again (about half a second) and starts with an empty page cache when the cache is
+# the process's own memory (no CACHE_URL). At 2,000 requests a busy worker was recycled every few
+# seconds under load (bench/pages.py).
+max_requests = 50000
+max_requests_jitter = 5000
 accesslog = "-"
 errorlog = "-"
 # Behind a load balancer that terminates TLS: trust its X-Forwarded-* headers (set FORWARDED_ALLOW_IPS

@@ -172,7 +172,7 @@ def index_batch(term_ids):
                         term=term, kind=kind, name=name, key=key(name)[:200], compact=compact(name)[:200]
                     )
                 )
-                vocabulary.update(key(name).split())
+                vocabulary.update(w for w in key(name).split() if not w.isdigit())  # "211": no typos to fix
                 if len(compact(name)) <= MAX_COMPACT_WORD:
                     vocabulary.add(compact(name))
         text = " ".join([term.title, term.abbreviation, *aliases, term.summary, term.body])
@@ -240,7 +240,7 @@ def correct(query_words):
     known = set(SearchWord.objects.filter(word__in=query_words).values_list("word", flat=True))
     fixed = []
     for word in query_words:
-        if word in known or len(word) < 3:
+        if word in known or len(word) < 3 or word.isdigit():
             fixed.append(word)
             continue
         candidates = set(

@@ -4,7 +4,7 @@ import string
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.db import DatabaseError, connection
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -18,12 +18,11 @@ from glossary.models import (
     Aspect,
     Category,
     Comparison,
-    SearchName,
     Source,
     Term,
     comparison_rows,
 )
-from glossary.search import highlight, key, search, suggestions, words
+from glossary.search import highlight, search, suggestions, words
 from glossary.timeline import timeline
 
 LETTERS = list(string.ascii_uppercase)
@@ -137,13 +136,7 @@ def term_detail(request, slug):
     term = get_object_or_404(
         Term.objects.select_related("category").prefetch_related("aliases", "sources"), slug=slug
     )
-    # Both directions as two indexed lookups of the link table (Term.objects.related_to(term), a
-    # join with OR, scans every term: 3 ms a page at 10,000 terms, see docs/performance.md).
-    related = (
-        Term.objects.filter(Q(pk__in=term.related.values("pk")) | Q(pk__in=term.related_from.values("pk")))
-        .exclude(pk=term.pk)
-        .only("slug", "title", "abbreviation", "summary")
-    )
+    related = Term.objects.related_to(term).only("slug", "title", "abbreviation", "summary")
     facets = list(term.facets.select_related("aspect"))
     drawing = timeline(current_term=term)
     return render(
@@ -164,22 +157,11 @@ def term_detail(request, slug):
             else [],
             "timeline": drawing if drawing and drawing.shows_current else None,
             # Other meanings of the same abbreviation ("CMO" is also a chief medical officer).
-            "same_abbreviation": same_abbreviation(term) if term.abbreviation else [],
+            "same_abbreviation": Term.objects.same_abbreviation(term).only(
+                "slug", "title", "abbreviation", "sense"
+            ),
         },
     )
-
-
-def same_abbreviation(term):
-    """Other terms with the same abbreviation, whatever its case ("CMO" is also a chief medical officer).
-
-    abbreviation__iexact alone reads every term (no index serves it: 16 ms a page at 10,000 terms);
-    the search index's names, looked up by key, narrow it to the few candidates first.
-    """
-    terms = Term.objects.filter(abbreviation__iexact=term.abbreviation)
-    if key(term.abbreviation):
-        names = SearchName.objects.filter(kind=SearchName.Kind.NAME, key=key(term.abbreviation))
-        terms = terms.filter(pk__in=names.values("term_id"))
-    return terms.exclude(pk=term.pk).only("slug", "title", "abbreviation", "sense")
 
 
 # The admin editor's endpoints (django-markdownx). The library mounts them for anyone; here they

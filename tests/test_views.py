@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from glossary.models import Alias, Source
+from glossary.search import index_terms
 
 
 @pytest.fixture
@@ -197,3 +198,34 @@ def test_the_sitemap_lists_every_term(client, cmo, make_term):
     assert "<loc>http://testserver/terms/cmo/</loc>" in xml
     assert "<loc>http://testserver/terms/cro/</loc>" in xml
     assert "<loc>http://testserver/terms/</loc>" in xml
+
+
+@pytest.mark.parametrize("count", [0, 30])
+@pytest.mark.parametrize(
+    "url, queries",
+    [
+        # the content version (page cache), term, aliases, sources, related, facets, comparable terms,
+        # comparisons, timeline stages and bands, other meanings of "CMO"
+        ("/terms/cmo/", 11),
+        # the content version, categories, terms
+        ("/terms/", 3),
+        # the content version, comparison, its terms, aspects, facets, sources
+        ("/compare/cmo-vs-cdmo/", 6),
+        # the content version, exact names, names starting with the query, text matches, the terms
+        ("/search/?q=contract", 5),
+        # the content version, quiz, questions, options
+        ("/quiz/which-fits/", 4),
+    ],
+)
+def test_each_page_of_the_real_glossary_costs_the_same_queries_whatever_the_number_of_terms(
+    client, glossary, make_term, count, url, queries, django_assert_num_queries
+):
+    extra = [
+        make_term(f"contract-{i}", f"Contract term {i}", summary="Under contract.") for i in range(count)
+    ]
+    index_terms([t.pk for t in extra])
+
+    with django_assert_num_queries(queries):
+        response = client.get(url)
+
+    assert response.status_code == 200

@@ -1,0 +1,277 @@
+"""Pages under load: requests per second of five pages, each next to a static file of the same size.
+
+    .venv/bin/python -m bench.pages                       # 10,000 terms
+    .venv/bin/python -m bench.pages --rounds 3            # medians of three runs of each pair
+    .venv/bin/python -m bench.pages --sizes 1000 100000   # one table per size
+
+Each size gets its own SQLite database under /tmp: the real content/ is loaded (so the term page,
+the comparison and the quiz are real pages), then generated terms (bench/search.py's generator,
+indexed with index_terms()) bring it to N terms. collectstatic writes to a temporary STATIC_ROOT, and
+each page's exact bytes are written there too, as a static file. gunicorn, with gunicorn.conf.py and
+2 sync workers on 127.0.0.1, serves both as production would: DEBUG off, CONN_MAX_AGE=60, and the
+page cache docs/deploy.md gives an instance without Redis (no CACHE_URL: each process's memory).
+`wrk -t2 -c16 -d10s --latency` measures each page, then its static twin, in the same run; on a shared
+machine the ratio is the figure that counts (issue 8's target: a term page at 0.9 or better). With
+--rounds, every pair is run that many times and the medians are shown (the ratio is the median of the
+pairs' ratios). Before each run, requests left queued by the previous one are let through.
+
+wrk asks for the same address again and again, so after the first request a page comes from the
+page cache. "rendered" measures the page again on a second gunicorn with the cache off
+(CACHE_URL=dummy://): every request builds the page, as after a content change or for a new search.
+The quiz is never cached (its form carries a CSRF token).
+
+Also printed: a term page's weight, gzip of its HTML plus every stylesheet and script it references.
+"""
+
+import argparse
+import gzip
+import os
+import re
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import warnings
+from html.parser import HTMLParser
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = {
+    "term page": "/terms/cmo/",
+    "A–Z index": "/terms/",
+    "comparison": "/compare/cmo-vs-cdmo/",
+    "search": "/search/?q=contract",
+    "quiz": "/quiz/which-fits/",
+}
+WEIGHT_PAGE = PAGES["term page"]
+
+
+class Assets(HTMLParser):
+    """The stylesheets and scripts a page loads: <link rel=stylesheet href> and <script src>."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "link" and "stylesheet" in (attrs.get("rel") or "").split() and attrs.get("href"):
+            self.urls.append(attrs["href"])
+        elif tag == "script" and attrs.get("src"):
+            self.urls.append(attrs["src"])
+
+
+def page_weight(client, url):
+    """{"HTML" or address: gzipped bytes} for the page at `url` and every stylesheet and script it loads.
+
+    gzip at level 9, as WhiteNoise compresses static files; the assets are fetched through the
+    same client, so through WhiteNoise, under their hashed names.
+    """
+    response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    assets = Assets()
+    assets.feed(response.content.decode())
+    weights = {"HTML": len(gzip.compress(response.content, 9))}
+    for asset in assets.urls:
+        served = client.get(asset)
+        assert served.status_code == 200, (asset, served.status_code)
+        body = b"".join(served.streaming_content) if served.streaming else served.content
+        weights[asset] = len(gzip.compress(body, 9))
+    return weights
+
+
+def environment(work, cache_url=""):
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "glossary.settings",
+        "DATABASE_URL": f"sqlite:///{work / 'db.sqlite3'}",
+        "STATIC_ROOT": str(work / "static"),
+        "SECRET_KEY": "benchmark-only",
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "CONN_MAX_AGE": "60",
+        "CACHE_URL": cache_url,
+    }
+
+
+def build(work, size):
+    """The database (real content plus generated terms, `size` in all) and the static folder."""
+    os.environ.update(environment(work))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from bench.search import fill, generate
+    from glossary.content import load_content
+    from glossary.models import Term
+
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", "--noinput", verbosity=0)
+    load_content(ROOT / "content")
+    taken = {t.casefold() for t in Term.objects.values_list("title", flat=True)}
+    generated = [
+        (slug, f"{title} {slug}" if title.casefold() in taken else title, *rest)
+        for slug, title, *rest in generate(size - len(taken))
+    ]
+    started = time.perf_counter()
+    fill(generated)
+    return Term.objects.count(), time.perf_counter() - started
+
+
+def write_twins(work):
+    """Fetch each page once; write its bytes as a static file. Returns {name: (page, static)} addresses."""
+    from django.db import connection
+    from django.test import Client
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    urls = {}
+    for name, url in PAGES.items():
+        response = client.get(url)
+        assert response.status_code == 200, (url, response.status_code)
+        twin = work / "static" / "bench" / f"{re.sub(r'[^a-z]+', '-', name.lower()).strip('-')}.html"
+        twin.parent.mkdir(exist_ok=True)
+        twin.write_bytes(response.content)
+        urls[name] = (url, f"/static/bench/{twin.name}")
+    weight = page_weight(client, WEIGHT_PAGE)
+    connection.close()
+    return urls, weight
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Gunicorn:
+    """gunicorn with the project's gunicorn.conf.py and 2 workers, stopped with SIGTERM."""
+
+    def __init__(self, work, cache_url=""):
+        self.base = f"http://127.0.0.1:{free_port()}"
+        env = {**environment(work, cache_url), "BIND": self.base[7:], "WEB_CONCURRENCY": "2"}
+        self.log = open(work / "gunicorn.log", "ab")  # closed in stop()
+        self.process = subprocess.Popen(
+            [ROOT / ".venv/bin/gunicorn", "glossary.wsgi", "-c", ROOT / "gunicorn.conf.py"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,  # the access log
+            stderr=self.log,
+        )
+        for _ in range(300):
+            try:
+                if urllib.request.urlopen(self.base + "/healthz", timeout=2).status == 200:
+                    return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"gunicorn did not start; see {work / 'gunicorn.log'}")
+
+    def drained(self):
+        """Wait until requests left queued by a finished wrk run are served (a sync worker serves each)."""
+        urllib.request.urlopen(self.base + "/healthz", timeout=600).read()
+
+    def size(self, path):
+        with urllib.request.urlopen(self.base + path, timeout=60) as response:
+            return len(response.read())
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=60)
+        self.log.close()
+
+
+def wrk(server, path, duration="10s"):
+    """Requests per second, from `wrk -t2 -c16 --latency`; errors are printed as a comment."""
+    url = server.base + path
+    out = subprocess.run(
+        ["wrk", "-t2", "-c16", f"-d{duration}", "--latency", "--timeout", "30s", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    problems = re.findall(r"(Non-2xx or 3xx responses: \d+|Socket errors: .*)", out)
+    if problems:
+        print(f"<!-- {url}: {'; '.join(problems)} -->", flush=True)
+    server.drained()
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+def measure(size, duration, rendered, rounds):
+    with tempfile.TemporaryDirectory(prefix="glossary-bench-pages-") as tmp:
+        work = Path(tmp)
+        terms, built = build(work, size)
+        urls, weight = write_twins(work)
+        runs = {name: [] for name in urls}
+        server = Gunicorn(work)
+        try:
+            for page, twin in urls.values():
+                assert server.size(page) == server.size(twin), (page, "differs in size from", twin)
+                wrk(server, page, "2s")  # warm up: both workers cache the page and connect
+                wrk(server, twin, "2s")
+            # A page and its twin one after the other, so that both meet the same load on the machine.
+            for _ in range(rounds):
+                for name, (page, twin) in urls.items():
+                    runs[name].append((wrk(server, page, duration), wrk(server, twin, duration)))
+            rows = {
+                name: [
+                    server.size(urls[name][0]),
+                    statistics.median(p for p, _ in pairs),
+                    statistics.median(s for _, s in pairs),
+                    statistics.median(p / s for p, s in pairs),
+                ]
+                for name, pairs in runs.items()
+            }
+        finally:
+            server.stop()
+        if rendered:
+            server = Gunicorn(work, cache_url="dummy://")
+            try:
+                for name, (page, _) in urls.items():
+                    wrk(server, page, "2s")
+                    rows[name].append(wrk(server, page, duration))
+            finally:
+                server.stop()
+    return terms, built, rows, weight
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10000])
+    parser.add_argument("--duration", default="10s", help="of each wrk run (default 10s)")
+    parser.add_argument("--rounds", type=int, default=1, help="pairs of runs per page; medians are shown")
+    parser.add_argument("--no-rendered", action="store_true", help="skip the runs without the page cache")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    # One process per size: Django is set up once per process, on that size's database.
+    if len(args.sizes) > 1:
+        for size in args.sizes:
+            extra = ["--no-rendered"] if args.no_rendered else []
+            command = [sys.executable, "-m", "bench.pages", "--sizes", str(size), "--duration", args.duration]
+            command += ["--rounds", str(args.rounds)]
+            subprocess.run(command + extra, check=True)
+        return
+    warnings.filterwarnings("ignore", message="No directory at")
+    terms, built, rows, weight = measure(args.sizes[0], args.duration, not args.no_rendered, args.rounds)
+    print(
+        f"\n{terms:,} terms (generated ones inserted and indexed in {built:.1f} s); wrk -t2 -c16 -d{args.duration}",
+        end="",
+    )
+    print(f", median of {args.rounds} rounds\n" if args.rounds > 1 else "\n")
+    rendered = "" if args.no_rendered else " rendered req/s |"
+    print(f"| page | bytes | page req/s | static req/s | ratio |{rendered}")
+    print("| --- | ---: | ---: | ---: | ---: |" + (" ---: |" if rendered else ""))
+    for name, (size, page, static, ratio, *uncached) in rows.items():
+        cells = [name, f"{size:,}", f"{page:,.0f}", f"{static:,.0f}", f"{ratio:.2f}"]
+        cells += [f"{u:,.0f}" for u in uncached]
+        print("| " + " | ".join(cells) + " |")
+    parts = ", ".join(f"{Path(url).name} {b / 1000:.1f}" for url, b in weight.items())
+    print(f"\nTerm page weight, gzip: {sum(weight.values()) / 1000:.1f} KB ({parts}); target at most 30 KB.")
+
+
+if __name__ == "__main__":
+    main()
