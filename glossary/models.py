@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Substr, Upper
 from django.urls import reverse
 
 from glossary.rendering import (
@@ -84,16 +84,43 @@ class IndexEntry:
         return first if first in string.ascii_uppercase else "#"
 
 
+def alphabetical(terms, abbreviations=True, letter=None):
+    """[(letter, [IndexEntry, ...]), ...]: every term by title, and again by abbreviation.
+
+    Without `abbreviations`, by title only; with `letter`, only the entries under that letter.
+    """
+    entries = []
+    for term in terms:
+        entries.append(IndexEntry(term.title, term))
+        if term.abbreviation and abbreviations:
+            entries.append(IndexEntry(term.abbreviation, term, is_abbreviation=True))
+    entries = [e for e in entries if letter is None or e.letter == letter]
+    entries.sort(key=lambda e: (e.letter == "#", e.label.casefold(), e.is_abbreviation))
+    return [(letter, list(group)) for letter, group in groupby(entries, key=lambda e: e.letter)]
+
+
 class TermQuerySet(models.QuerySet):
-    def alphabetical(self):
-        """[(letter, [IndexEntry, ...]), ...]: every term by title, and again by abbreviation."""
-        entries = []
-        for term in self:
-            entries.append(IndexEntry(term.title, term))
-            if term.abbreviation:
-                entries.append(IndexEntry(term.abbreviation, term, is_abbreviation=True))
-        entries.sort(key=lambda e: (e.letter == "#", e.label.casefold(), e.is_abbreviation))
-        return [(letter, list(group)) for letter, group in groupby(entries, key=lambda e: e.letter)]
+    def alphabetical(self, abbreviations=True, letter=None):
+        return alphabetical(self, abbreviations, letter)
+
+    def initials(self, abbreviations=True):
+        """The letters of the A–Z index ("A" to "Z", and "#") these terms' entries are under."""
+        fields = ["title", "abbreviation"] if abbreviations else ["title"]
+        firsts = set()
+        for name in fields:
+            found = self.exclude(**{name: ""}).annotate(initial=Upper(Substr(name, 1, 1)))
+            firsts.update(found.order_by().values_list("initial", flat=True).distinct())
+        return {f if f in string.ascii_uppercase else "#" for f in firsts}
+
+    def under_letter(self, letter, abbreviations=True):
+        """The terms with an entry under `letter` ("#": entries that do not start with A to Z)."""
+        fields = ["title", "abbreviation"] if abbreviations else ["title"]
+        found = Q(pk__in=[])
+        for name in fields:
+            found |= Q(
+                **{f"{name}__regex": "^[^A-Za-z]"} if letter == "#" else {f"{name}__istartswith": letter}
+            )
+        return self.filter(found)
 
     def mentions_in(self, text):
         """Mentions of the terms whose names occur in `text`, found through the search index."""

@@ -3,6 +3,7 @@ import string
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Count
 from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
@@ -20,6 +21,7 @@ from glossary.models import (
     Comparison,
     Source,
     Term,
+    alphabetical,
     comparison_rows,
 )
 from glossary.search import highlight, search, suggestions, words
@@ -89,47 +91,79 @@ def term_index(request):
     selected = next((c for c in categories if c.slug == wanted), None)
     if selected:
         terms = terms.filter(category=selected)
-    groups = terms.alphabetical()
+    index = letter_pages(request, terms)
     return render(
         request,
         "glossary/term_list.html",
         {
             "nav": "index",
-            "groups": groups,
-            "letters": LETTERS,
-            "present_letters": {letter for letter, _ in groups},
+            **index,
             "categories": categories,
             "selected": selected,
+            "query_prefix": f"category={selected.slug}&" if selected else "",
             # An unknown category is answered with the whole index and a note, not an error page.
             "unknown_category": wanted if wanted and not selected else "",
             "structured_data": term_set(
-                request, [e.term for _, entries in groups for e in entries if not e.is_abbreviation]
+                request, [e.term for _, entries in index["groups"] for e in entries if not e.is_abbreviation]
             ),
         },
-        status=404 if wanted and not selected else 200,
+        status=404 if (wanted and not selected) or index["unknown_letter"] else 200,
     )
 
 
 def term_definitions(request):
-    """Every term with its summary, on one page."""
+    """Every term with its summary: on one page, or a letter at a time in a large glossary."""
     terms = Term.objects.select_related("category").only(
         "slug", "title", "abbreviation", "summary", "category__name", "category__slug"
     )
-    groups = [
-        (letter, [e for e in entries if not e.is_abbreviation]) for letter, entries in terms.alphabetical()
-    ]
-    groups = [(letter, entries) for letter, entries in groups if entries]
+    index = letter_pages(request, terms, abbreviations=False)
     return render(
         request,
         "glossary/term_definitions.html",
         {
             "nav": "definitions",
-            "structured_data": term_set(request, [e.term for _, entries in groups for e in entries]),
+            **index,
+            "structured_data": term_set(request, [e.term for _, entries in index["groups"] for e in entries]),
+        },
+        status=404 if index["unknown_letter"] else 200,
+    )
+
+
+# A glossary up to this many terms is listed on one page; a larger one a letter at a time (?letter=),
+# this many entries a page (?page=): a page of 100,000 terms would weigh 45 MB and take seconds.
+INDEX_PAGE = 300
+
+
+def letter_pages(request, terms, abbreviations=True):
+    """The context of an A–Z listing: the groups to show, the letters, and where we are."""
+    first = list(terms[: INDEX_PAGE + 1])
+    if len(first) <= INDEX_PAGE:
+        groups = alphabetical(first, abbreviations)
+        return {
             "groups": groups,
             "letters": LETTERS,
             "present_letters": {letter for letter, _ in groups},
-        },
-    )
+            "paged": False,
+            "letter": "",
+            "page": None,
+            "unknown_letter": "",
+        }
+    present = terms.initials(abbreviations)
+    asked = request.GET.get("letter", "").upper()
+    unknown = asked if asked and asked not in [*LETTERS, "#"] else ""
+    letter = asked if asked and not unknown else min(present - {"#"}, default="#")
+    groups = terms.under_letter(letter, abbreviations).alphabetical(abbreviations, letter)
+    entries = groups[0][1] if groups else []
+    page = Paginator(entries, INDEX_PAGE).get_page(request.GET.get("page"))
+    return {
+        "groups": [(letter, list(page))] if entries else [],
+        "letters": LETTERS,
+        "present_letters": present,
+        "paged": True,
+        "letter": letter,
+        "page": page if page.paginator.num_pages > 1 else None,
+        "unknown_letter": unknown[:10],
+    }
 
 
 def term_detail(request, slug):

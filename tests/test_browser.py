@@ -107,6 +107,25 @@ def test_the_index_filters_by_topic_and_jumps_to_a_letter(page, visit, size, art
 
 
 @pytest.mark.parametrize("size", SIZES)
+def test_a_large_index_is_read_a_letter_and_a_page_at_a_time(page, visit, size, artifacts, monkeypatch):
+    monkeypatch.setattr("glossary.views.INDEX_PAGE", 5)  # the real content, as if it were large
+    page.set_viewport_size(SIZES[size])
+    visit("/terms/")
+
+    page.get_by_role("navigation", name="Terms by letter").get_by_role("link", name="P").click()
+    expect(page.locator("h2", has_text=re.compile("^P$"))).to_be_visible()
+    expect(page.get_by_role("link", name="Phase 1 clinical trial")).to_be_visible()
+    assert_accessible(page)
+    assert_no_sideways_scroll(page)
+    shot(page, artifacts, f"index-large-{size}")
+
+    page.get_by_role("link", name="Next page").click()
+    expect(page.get_by_text(re.compile("Page 2 of \\d+ under P"))).to_be_visible()
+    expect(page.get_by_role("link", name="Phase 1 clinical trial")).to_have_count(0)
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_the_definitions_page_is_accessible(page, visit, size, artifacts):
     page.set_viewport_size(SIZES[size])
     visit("/definitions/")

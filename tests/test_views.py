@@ -117,6 +117,60 @@ def test_the_a_to_z_index_lists_terms_by_title_and_abbreviation(
     assert html.count('href="/terms/zeta-') == 2 * count
 
 
+@pytest.fixture
+def large(monkeypatch, cmo, make_term):
+    """A glossary too large for one page (the limit lowered to 3 terms): C has 4 entries, 1-9 one."""
+    monkeypatch.setattr("glossary.views.INDEX_PAGE", 3)
+    make_term("cro", "Contract research organization", abbreviation="CRO")
+    make_term("sponsor", "Sponsor")
+    make_term("phase-3", "3rd phase")
+
+
+@pytest.mark.parametrize("count", [0, 30])
+def test_a_large_index_is_listed_a_letter_at_a_time(
+    client, large, make_term, count, django_assert_num_queries
+):
+    for i in range(count):
+        make_term(f"zeta-{i}", f"Zeta {i}")
+
+    # the content version, categories, the first page's worth of terms, initials of titles and of
+    # abbreviations, the terms under the letter
+    with django_assert_num_queries(6):
+        response = client.get("/terms/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert 'href="?letter=C" aria-current="page">C</a>' in html  # the first letter, by default
+    assert 'href="?letter=S">S</a>' in html
+    assert 'href="?letter=%23">#</a>' in html
+    assert ">Contract manufacturing organization</a>" in html
+    assert ">Sponsor</a>" not in html  # under S: another page
+    assert "Page 1 of 2 under C." in html  # CMO, CRO and their two titles: 4 entries, 3 a page
+    assert 'href="?letter=C&amp;page=2" rel="next"' in html
+
+
+def test_each_letter_and_page_of_a_large_index_has_its_own_address(client, large):
+    assert ">Sponsor</a>" in client.get("/terms/?letter=s").content.decode()
+    assert ">3rd phase</a>" in client.get("/terms/", {"letter": "#"}).content.decode()
+    second = client.get("/terms/?letter=C&page=2").content.decode()
+    assert "Page 2 of 2 under C." in second and 'rel="prev"' in second
+    assert client.get("/terms/?letter=C&page=99").status_code == 200  # the last page
+    assert "No terms under Q." in client.get("/terms/?letter=Q").content.decode()
+    definitions = client.get("/definitions/?letter=S").content.decode()
+    assert ">Sponsor</a>" in definitions and "a letter at a time" in definitions
+
+
+@pytest.mark.parametrize("value", ["ZZ", "<b>", "é" * 500])
+def test_a_large_index_answers_a_letter_it_does_not_have_with_a_note(client, large, value):
+    response = client.get("/terms/", {"letter": value})
+
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "is not a letter of the index" in html
+    assert ">Contract manufacturing organization</a>" in html
+    assert "<b>" not in html.split("<main")[1]
+
+
 def test_the_index_can_be_narrowed_to_a_category(client, cmo, make_term):
     make_term("phase-1", "Phase 1 clinical trial")
 
