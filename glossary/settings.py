@@ -68,6 +68,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages compressed for browsers that ask (WhiteNoise serves static files compressed already).
+    # Django's GZipMiddleware pads each response against BREACH; it runs outside the page cache,
+    # so the cache keeps one uncompressed copy.
+    "django.middleware.gzip.GZipMiddleware",
     "glossary.middleware.ContentSecurityPolicyMiddleware",
     "glossary.middleware.PublicPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

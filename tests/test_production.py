@@ -94,6 +94,20 @@ def test_a_browser_revalidates_with_its_etag_and_gets_304(client, cached):
     assert response.content == b""
 
 
+def test_pages_are_compressed_for_browsers_that_ask_and_revalidate_all_the_same(client, cached):
+    import gzip
+
+    plain = client.get("/terms/cro/")
+    compressed = client.get("/terms/cro/", HTTP_ACCEPT_ENCODING="gzip, br")
+
+    assert "Content-Encoding" not in plain
+    assert compressed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(compressed.content) == plain.content
+    assert len(compressed.content) < len(plain.content) / 2
+    again = client.get("/terms/cro/", HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=compressed["ETag"])
+    assert again.status_code == 304
+
+
 def test_a_load_makes_every_cached_page_stale(client, cached, tmp_path):
     import shutil
 
