@@ -145,6 +145,11 @@ def index_terms(term_ids):
     # In batches, so that a load of 100,000 terms never holds every body at once.
     for batch in batches(sorted(term_ids), 1000):
         vocabulary |= index_batch(batch)
+    add_vocabulary(vocabulary)
+
+
+def add_vocabulary(vocabulary):
+    """Add the words (of names) not yet known, with their one-letter deletions, for typo correction."""
     vocabulary = {w for w in vocabulary if len(w) <= 60}
     known = set()
     for chunk in batches(sorted(vocabulary), 500):

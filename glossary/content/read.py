@@ -5,6 +5,7 @@ read_content() reads every file and checks each on its own, then checks them aga
 piece of Markdown. It returns the Content, or raises ContentError with every problem found.
 """
 
+import collections
 import difflib
 import hashlib
 import json
@@ -532,10 +533,12 @@ def render_all(content, problems, skip=(), stream=False):
 
 
 # Bodies are most of a load's work, and each renders on its own: a large load renders them in one
-# process per core, a window at a time, so that the next window renders while the caller writes
-# the last. The processes are forked, so each starts with the renderer and its names.
+# process per core, a window at a time, up to AHEAD windows ahead of the caller, who writes and
+# indexes the last ones meanwhile (a window is a few megabytes). The processes are forked, so each
+# starts with the renderer and its names.
 PARALLEL_FROM = 2000
-WINDOW = 2000
+WINDOW = 1000
+AHEAD = 4
 _renderer = None
 
 
@@ -550,14 +553,14 @@ def render_stream(renderer, jobs, count):
     _renderer = renderer
     try:
         with multiprocessing.get_context("fork").Pool(cores) as pool:
-            pending = None
+            pending = collections.deque()
             for window in batches(jobs, WINDOW):
-                started = (window, pool.map_async(render_job, window, chunksize=100))
-                if pending:
-                    yield from zip(pending[0], pending[1].get(), strict=True)
-                pending = started
-            if pending:
-                yield from zip(pending[0], pending[1].get(), strict=True)
+                pending.append((window, pool.map_async(render_job, window, chunksize=50)))
+                if len(pending) > AHEAD:
+                    window, result = pending.popleft()
+                    yield from zip(window, result.get(), strict=True)
+            for window, result in pending:
+                yield from zip(window, result.get(), strict=True)
     finally:
         _renderer = None
 

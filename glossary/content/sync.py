@@ -30,7 +30,7 @@ from glossary.models import (
     Term,
 )
 from glossary.quiz.models import Advisor, Citation, Option, Question, Quiz
-from glossary.search import index_terms
+from glossary.search import add_vocabulary, index_batch
 
 
 @dataclass
@@ -333,7 +333,7 @@ def sync_terms(files, render_terms, keep=frozenset(), prune=False, settled=froze
     category_ids = dict(Category.objects.values_list("slug", "id"))
     aspect_ids = dict(Aspect.objects.values_list("slug", "id"))
     rendered = render_terms(todo)
-    existed, created, changed, relations = set(), [], set(), []
+    existed, created, changed, relations, vocabulary = set(), [], set(), [], set()
     for batch in batches(todo, BATCH):
         for f, (_, body, result) in zip(batch, rendered, strict=False):
             f.body, f.body_html, f.links = body, result.html, result.linked
@@ -364,7 +364,11 @@ def sync_terms(files, render_terms, keep=frozenset(), prune=False, settled=froze
         write_owned(batch, [ids[s] for s in changed_children + new], ids, aspect_ids)
         relations += [f for f in batch if f.slug in changed_relations or f.slug in new]
         created += new
-        changed |= {t.slug for t in updated} | set(changed_children) | set(changed_relations)
+        written = {t.slug for t in updated} | set(changed_children) | set(changed_relations) | set(new)
+        changed |= written - set(new)
+        # Indexed now, while the next batch renders: the search index follows every change.
+        if written:
+            vocabulary |= index_batch([ids[s] for s in written])
         for f in batch:
             f.release_body()
             f.body_html = None
@@ -384,9 +388,11 @@ def sync_terms(files, render_terms, keep=frozenset(), prune=False, settled=froze
                 for o in getattr(f, attribute)
             ),
         )
-    # The search index follows every change; terms never indexed (say, loaded before search existed) too.
-    unindexed = Term.objects.filter(search_document__isnull=True).values_list("id", flat=True)
-    index_terms({ids[s] for s in changed} | {ids[s] for s in created} | set(unindexed))
+    # Terms never indexed (say, loaded before search existed) too.
+    unindexed = list(Term.objects.filter(search_document__isnull=True).values_list("id", flat=True))
+    for batch in batches(unindexed, 1000):
+        vocabulary |= index_batch(batch)
+    add_vocabulary(vocabulary)
     return tally(files, existed | settled, removed, created, changed, keep, missing)
 
 
