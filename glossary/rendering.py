@@ -31,7 +31,7 @@ def running_text(title):
     return title
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LinkTarget:
     """What a [[link]] needs to know about the term it points to."""
 

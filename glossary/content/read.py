@@ -75,7 +75,7 @@ BAND_KEYS = {
 TIMELINE_KEYS = {"stages": (STAGE_KEYS, True), "bands": (BAND_KEYS, False)}
 
 
-@dataclass
+@dataclass(slots=True)  # a load holds one for each of up to 100,000 files
 class Document:
     """A Markdown file with front matter: a term or a comparison."""
 
@@ -115,7 +115,7 @@ class Document:
         return self.body if self.body is not None else read_body(self.path, self.body_line)
 
 
-@dataclass
+@dataclass(slots=True)
 class TermFile(Document):
     abbreviation: str = ""
     aliases: list = field(default_factory=list)
@@ -129,7 +129,7 @@ class TermFile(Document):
 
     def canonical(self):
         return {
-            **super().canonical(),
+            **Document.canonical(self),
             "abbreviation": self.abbreviation,
             "aliases": self.aliases,
             "category": self.category,
@@ -146,23 +146,23 @@ class TermFile(Document):
         ).link_target()
 
 
-@dataclass
+@dataclass(slots=True)
 class ComparisonFile(Document):
     terms: list = field(default_factory=list)
     aspects: list = field(default_factory=list)
 
     def canonical(self):
-        return {**super().canonical(), "terms": self.terms, "aspects": self.aspects}
+        return {**Document.canonical(self), "terms": self.terms, "aspects": self.aspects}
 
 
-@dataclass
+@dataclass(slots=True)
 class QuizFile(Document):
     questions: list = field(default_factory=list)  # as read: [(values, lines)]
     entries: list = field(default_factory=list)  # as checked: [QuestionEntry]
 
     def canonical(self):
         return {
-            **super().canonical(),
+            **Document.canonical(self),
             "questions": [
                 [q.key, q.scenario, q.prompt, q.choose]
                 + [[o.key, o.text, o.correct, o.feedback, [c[:2] for c in o.cites]] for o in q.options]
@@ -248,7 +248,7 @@ def read_content(root, progress=None, settled=None, stream=False):
     content = Content(
         categories=read_entries(root / "categories.yml", "a category", problems),
         aspects=read_entries(root / "aspects.yml", "an aspect", problems),
-        terms=read_documents(root / "terms", TermFile, TERM_KEYS, "a term file", problems, counter),
+        terms=read_documents(root / "terms", TermFile, TERM_KEYS, "a term file", problems, counter, stream),
         comparisons=read_documents(
             root / "comparisons", ComparisonFile, COMPARISON_KEYS, "a comparison", problems, counter
         ),
@@ -273,9 +273,6 @@ def read_content(root, progress=None, settled=None, stream=False):
             {c.slug for c in content.comparisons},
             problems,
         )
-    if stream:
-        for term in content.terms:
-            term.release_body()
     # Links are checked as they are rendered, even in files with other problems: all are reported,
     # so with problems already found, every body is rendered here.
     content.settled = settled(content) if settled and not problems else set()
@@ -315,7 +312,8 @@ class Counter:
             self.report(self.done, self.total)
 
 
-def read_documents(directory, cls, keys, what, problems, counter):
+def read_documents(directory, cls, keys, what, problems, counter, release=False):
+    """The documents of `directory`; with `release`, each keeps its fingerprint but not its body."""
     if not directory.is_dir():
         return []
     documents = []
@@ -334,17 +332,18 @@ def read_documents(directory, cls, keys, what, problems, counter):
         read = reader.front_matter(keys, what)
         if read is not None:
             values, lines, body, body_line = read
-            documents.append(
-                cls(
-                    path=reader.path,
-                    slug=path.stem,
-                    body=body,
-                    body_line=body_line,
-                    lines=lines,
-                    source_file=f"{directory.name}/{path.name}",
-                    **values,
-                )
+            document = cls(
+                path=reader.path,
+                slug=path.stem,
+                body=body,
+                body_line=body_line,
+                lines=lines,
+                source_file=f"{directory.name}/{path.name}",
+                **values,
             )
+            if release:
+                document.release_body()
+            documents.append(document)
     return documents
 
 

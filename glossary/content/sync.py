@@ -333,10 +333,12 @@ def sync_terms(files, render_terms, keep=frozenset(), prune=False, settled=froze
     category_ids = dict(Category.objects.values_list("slug", "id"))
     aspect_ids = dict(Aspect.objects.values_list("slug", "id"))
     rendered = render_terms(todo)
+    slugs = {f.slug: f.slug for f in files}
     existed, created, changed, relations, vocabulary = set(), [], set(), [], set()
     for batch in batches(todo, BATCH):
         for f, (_, body, result) in zip(batch, rendered, strict=False):
-            f.body, f.body_html, f.links = body, result.html, result.linked
+            # The linked slugs, as the one copy of each slug: they stay until the relations are written.
+            f.body, f.body_html, f.links = body, result.html, [slugs.get(s, s) for s in result.linked]
         rows = Term.objects.filter(slug__in=[f.slug for f in batch])
         existing = {
             t.slug: t
