@@ -154,11 +154,9 @@ def add_vocabulary(vocabulary):
     known = set()
     for chunk in batches(sorted(vocabulary), 500):
         known.update(SearchWord.objects.filter(word__in=chunk).values_list("word", flat=True))
-    SearchWord.objects.bulk_create(
-        [SearchWord(word=w, variant=v) for w in sorted(vocabulary - known) for v in sorted(deletions(w))],
-        batch_size=1000,
-        ignore_conflicts=True,
-    )
+    rows = (SearchWord(word=w, variant=v) for w in sorted(vocabulary - known) for v in sorted(deletions(w)))
+    for batch in batches(rows, 1000):  # made as they are written: a large load adds a million or so
+        SearchWord.objects.bulk_create(batch, ignore_conflicts=True)
 
 
 def index_batch(term_ids):

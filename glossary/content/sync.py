@@ -125,7 +125,7 @@ def load_content(root, dry_run=False, overwrite_edits=False, prune=False, full=F
             {
                 "categories": sync_entries(Category, content.categories),
                 "aspects": sync_entries(Aspect, content.aspects),
-                "terms": sync_terms(content.terms, content.render_terms, keep[Term], prune, content.settled),
+                "terms": sync_terms(content, keep[Term], prune),
                 "comparisons": sync_comparisons(content.comparisons, keep[Comparison], prune),
                 "timeline": sync_timeline(content.stages, content.bands),
                 "quizzes": sync_quizzes(content.quizzes, keep[Quiz], prune),
@@ -320,16 +320,19 @@ def replace_rows(model, owner_field, owner_ids, rows):
         model.objects.bulk_create(batch)
 
 
-def sync_terms(files, render_terms, keep=frozenset(), prune=False, settled=frozenset()):
-    """Bring the terms in line with `files`; the `settled` ones (see load_content) are known to be.
+def sync_terms(content, keep=frozenset(), prune=False):
+    """Bring the terms in line with content.terms; the settled ones (see load_content) are known to be.
 
-    The others are rendered (render_terms, see read.render_all), compared and written a batch at a
-    time, and each batch's bodies are let go once written: memory stays flat however many terms.
+    The others are rendered (content.render_terms, see read.render_all), compared and written a batch
+    at a time, and each batch's bodies are let go once written: memory stays flat however many terms.
     """
+    files = content.terms
+    # Taken from `content`, so that the renderer and every term's names go once the bodies are done.
+    render_terms, content.render_terms = content.render_terms, None
     # Removed first, so that a file renamed to a new slug can keep its title.
     removed, missing = remove_documents(Term, files, prune)
     files = [f for f in files if f.slug not in keep]
-    todo = [f for f in files if f.slug not in settled]
+    todo = [f for f in files if f.slug not in content.settled]
     category_ids = dict(Category.objects.values_list("slug", "id"))
     aspect_ids = dict(Aspect.objects.values_list("slug", "id"))
     rendered = render_terms(todo)
@@ -375,6 +378,7 @@ def sync_terms(files, render_terms, keep=frozenset(), prune=False, settled=froze
             f.release_body()
             f.body_html = None
     rendered.close()
+    del rendered, render_terms
 
     # Relations need every term to exist, so they come last.
     ids = dict(Term.objects.values_list("slug", "id"))
@@ -395,7 +399,7 @@ def sync_terms(files, render_terms, keep=frozenset(), prune=False, settled=froze
     for batch in batches(unindexed, 1000):
         vocabulary |= index_batch(batch)
     add_vocabulary(vocabulary)
-    return tally(files, existed | settled, removed, created, changed, keep, missing)
+    return tally(files, existed | content.settled, removed, created, changed, keep, missing)
 
 
 def compare_terms(files, existing):
