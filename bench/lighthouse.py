@@ -17,14 +17,13 @@ import json
 import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
+
+from bench.server import Gunicorn, environment
 
 ROOT = Path(__file__).resolve().parent.parent
 LIGHTHOUSE = os.environ.get("LIGHTHOUSE", "/tmp/lighthouse/node_modules/.bin/lighthouse")
@@ -42,26 +41,8 @@ PAGES = {
 CATEGORIES = ["performance", "accessibility", "best-practices", "seo"]
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def prepare_site(workdir, port):
-    """Database, content and static files under `workdir`; returns the environment to serve them with."""
-    env = dict(
-        os.environ,
-        DJANGO_SETTINGS_MODULE="glossary.settings",
-        STATIC_ROOT=str(workdir / "static"),  # read by glossary/settings.py
-        DATABASE_URL=f"sqlite:///{workdir / 'db.sqlite3'}",
-        SECRET_KEY="lighthouse-benchmark-only",
-        DEBUG="0",
-        SITE_URL=f"http://127.0.0.1:{port}",
-        ALLOWED_HOSTS="127.0.0.1",
-        BIND=f"127.0.0.1:{port}",
-        WEB_CONCURRENCY="2",
-    )
+def prepare_site(workdir):
+    """Database, content and static files under `workdir`, as production would have them."""
     setup = (
         "import django; django.setup()\n"
         "from django.core.management import call_command\n"
@@ -70,37 +51,7 @@ def prepare_site(workdir, port):
         f"load_content({str(ROOT / 'content')!r})\n"
         "call_command('collectstatic', interactive=False, verbosity=0)\n"
     )
-    subprocess.run([sys.executable, "-c", setup], env=env, cwd=ROOT, check=True)
-    return env
-
-
-def start_gunicorn(env, base, log):
-    server = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "glossary.wsgi"],
-        env=env,
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"{base}/healthz", timeout=2)
-            return server
-        except OSError:
-            if server.poll() is not None:
-                sys.exit(f"gunicorn exited with {server.returncode}; see {log.name}")
-            time.sleep(0.2)
-    stop(server)
-    sys.exit(f"gunicorn did not answer on {base}; see {log.name}")
-
-
-def stop(server):
-    server.send_signal(signal.SIGTERM)  # gunicorn's graceful shutdown
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
+    subprocess.run([sys.executable, "-c", setup], env=environment(workdir), cwd=ROOT, check=True)
 
 
 def lighthouse(url, preset, report, attempts=3):
@@ -157,25 +108,20 @@ def main():
     workdir = Path(tempfile.mkdtemp(prefix="glossary-bench-lighthouse-"))
     reports = args.keep or workdir / "reports"
     reports.mkdir(parents=True, exist_ok=True)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = prepare_site(workdir, port)
+    prepare_site(workdir)
     rows, failures, cpu = [], [], []
-    with open(workdir / "gunicorn.log", "w") as log:
-        server = start_gunicorn(env, base, log)
-        try:
-            for preset in args.presets:
-                for name, path in pages.items():
-                    report = (
-                        reports / f"{preset}-{re.sub(r'[^a-z0-9]+', '-', path).strip('-') or 'home'}.json"
-                    )
-                    result = lighthouse(base + path, preset, report)
-                    scores = [result["categories"][c]["score"] for c in CATEGORIES]
-                    rows.append(f"| {name} | {preset} | " + " | ".join(f"{s:.2f}" for s in scores) + " |")
-                    cpu.append(result["environment"]["benchmarkIndex"])
-                    failures += [(name, preset, *audit) for audit in failing_audits(result)]
-        finally:
-            stop(server)
+    server = Gunicorn(workdir, own_site_url=True)  # so that canonical links point at it
+    try:
+        for preset in args.presets:
+            for name, path in pages.items():
+                report = reports / f"{preset}-{re.sub(r'[^a-z0-9]+', '-', path).strip('-') or 'home'}.json"
+                result = lighthouse(server.base + path, preset, report)
+                scores = [result["categories"][c]["score"] for c in CATEGORIES]
+                rows.append(f"| {name} | {preset} | " + " | ".join(f"{s:.2f}" for s in scores) + " |")
+                cpu.append(result["environment"]["benchmarkIndex"])
+                failures += [(name, preset, *audit) for audit in failing_audits(result)]
+    finally:
+        server.stop()
 
     version = subprocess.run([LIGHTHOUSE, "--version"], capture_output=True, text=True).stdout.strip()
     print(

@@ -27,17 +27,16 @@ import argparse
 import gzip
 import os
 import re
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import warnings
 from html.parser import HTMLParser
 from pathlib import Path
+
+from bench.server import Gunicorn, environment
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = {
@@ -84,20 +83,6 @@ def page_weight(client, url):
     return weights
 
 
-def environment(work, cache_url=""):
-    return {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "glossary.settings",
-        "DATABASE_URL": f"sqlite:///{work / 'db.sqlite3'}",
-        "STATIC_ROOT": str(work / "static"),
-        "SECRET_KEY": "benchmark-only",
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "CONN_MAX_AGE": "60",
-        "CACHE_URL": cache_url,
-    }
-
-
 def build(work, size):
     """The database (real content plus generated terms, `size` in all) and the static folder."""
     os.environ.update(environment(work))
@@ -140,49 +125,6 @@ def write_twins(work):
     weight = page_weight(client, WEIGHT_PAGE)
     connection.close()
     return urls, weight
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Gunicorn:
-    """gunicorn with the project's gunicorn.conf.py and 2 workers, stopped with SIGTERM."""
-
-    def __init__(self, work, cache_url=""):
-        self.base = f"http://127.0.0.1:{free_port()}"
-        env = {**environment(work, cache_url), "BIND": self.base[7:], "WEB_CONCURRENCY": "2"}
-        self.log = open(work / "gunicorn.log", "ab")  # closed in stop()
-        self.process = subprocess.Popen(
-            [ROOT / ".venv/bin/gunicorn", "glossary.wsgi", "-c", ROOT / "gunicorn.conf.py"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,  # the access log
-            stderr=self.log,
-        )
-        for _ in range(300):
-            try:
-                if urllib.request.urlopen(self.base + "/healthz", timeout=2).status == 200:
-                    return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        raise RuntimeError(f"gunicorn did not start; see {work / 'gunicorn.log'}")
-
-    def drained(self):
-        """Wait until requests left queued by a finished wrk run are served (a sync worker serves each)."""
-        urllib.request.urlopen(self.base + "/healthz", timeout=600).read()
-
-    def size(self, path):
-        with urllib.request.urlopen(self.base + path, timeout=60) as response:
-            return len(response.read())
-
-    def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=60)
-        self.log.close()
 
 
 def wrk(server, path, duration="10s"):

@@ -1,0 +1,78 @@
+"""The site as production serves it, for the benchmarks that load it over HTTP (pages, lighthouse)."""
+
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def environment(work, cache_url=""):
+    """Production settings (DEBUG off) on a SQLite database and static folder under `work`."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "glossary.settings",
+        "DATABASE_URL": f"sqlite:///{work / 'db.sqlite3'}",
+        "STATIC_ROOT": str(work / "static"),
+        "SECRET_KEY": "benchmark-only",
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "CONN_MAX_AGE": "60",
+        "CACHE_URL": cache_url,
+    }
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Gunicorn:
+    """gunicorn with the project's gunicorn.conf.py and 2 workers on 127.0.0.1, stopped with SIGTERM."""
+
+    def __init__(self, work, cache_url="", own_site_url=False):
+        """`own_site_url`: SITE_URL is the server's own address (canonical links point at it)."""
+        self.base = f"http://127.0.0.1:{free_port()}"
+        env = {**environment(work, cache_url), "BIND": self.base[7:], "WEB_CONCURRENCY": "2"}
+        if own_site_url:
+            env["SITE_URL"] = self.base
+        self.log = open(work / "gunicorn.log", "ab")  # closed in stop()
+        self.process = subprocess.Popen(
+            [ROOT / ".venv/bin/gunicorn", "glossary.wsgi", "-c", ROOT / "gunicorn.conf.py"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,  # the access log
+            stderr=self.log,
+        )
+        for _ in range(300):
+            try:
+                if urllib.request.urlopen(self.base + "/healthz", timeout=2).status == 200:
+                    return
+            except OSError:
+                if self.process.poll() is not None:
+                    break
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"gunicorn did not start; see {work / 'gunicorn.log'}")
+
+    def drained(self):
+        """Wait until requests left queued by a finished wrk run are served (a sync worker serves each)."""
+        urllib.request.urlopen(self.base + "/healthz", timeout=600).read()
+
+    def size(self, path):
+        with urllib.request.urlopen(self.base + path, timeout=60) as response:
+            return len(response.read())
+
+    def stop(self):
+        self.process.send_signal(signal.SIGTERM)  # gunicorn's graceful shutdown
+        try:
+            self.process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
