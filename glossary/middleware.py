@@ -1,10 +1,8 @@
 """Site-wide response policies: the Content Security Policy, and the cache of public pages."""
 
 import hashlib
-from datetime import UTC
 
 from django.core.cache import cache
-from django.db import connection
 from django.http import HttpResponseNotModified
 from django.utils.http import http_date
 
@@ -41,25 +39,6 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
-def content_version():
-    """(number, changed) of the content version, read with one small query on every cacheable request.
-
-    Plain SQL, because building this query through the ORM took longer than serving the cached page
-    itself (bench/pages.py, docs/performance.md). The row is created on first use, as in
-    ContentVersion.current().
-    """
-    table = connection.ops.quote_name(ContentVersion._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT number, changed FROM {table} WHERE id = 1")
-        row = cursor.fetchone()
-    if row is None:
-        version = ContentVersion.current()
-        return version.number, version.changed
-    number, changed = row
-    # SQLite gives back the stored UTC time without its zone; PostgreSQL gives it with it.
-    return number, changed if changed.tzinfo else changed.replace(tzinfo=UTC)
-
-
 class PublicPageCacheMiddleware:
     """Serve anonymous GET requests from the cache, and let browsers revalidate with ETag.
 
@@ -74,7 +53,7 @@ class PublicPageCacheMiddleware:
     def __call__(self, request):
         if not self.cacheable_request(request):
             return self.get_response(request)
-        number, changed = content_version()
+        number, changed = ContentVersion.read()
         digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:16]
         etag = f'"{number}-{digest}"'
         if etag in request.headers.get("If-None-Match", ""):

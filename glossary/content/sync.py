@@ -30,7 +30,7 @@ from glossary.models import (
     Term,
 )
 from glossary.quiz.models import Advisor, Citation, Option, Question, Quiz
-from glossary.search import add_vocabulary, index_batch
+from glossary.search import add_vocabulary, index_batch, index_terms
 
 
 @dataclass
@@ -394,11 +394,9 @@ def sync_terms(content, keep=frozenset(), prune=False):
                 for o in getattr(f, attribute)
             ),
         )
-    # Terms never indexed (say, loaded before search existed) too.
-    unindexed = list(Term.objects.filter(search_document__isnull=True).values_list("id", flat=True))
-    for batch in batches(unindexed, 1000):
-        vocabulary |= index_batch(batch)
     add_vocabulary(vocabulary)
+    # Terms never indexed (say, loaded before search existed) too.
+    index_terms(Term.objects.filter(search_document__isnull=True).values_list("id", flat=True))
     return tally(files, existed | content.settled, removed, created, changed, keep, missing)
 
 
