@@ -5,8 +5,9 @@
 
 Each size runs in its own process on its own SQLite database under /tmp, so peak memory (the process's
 maximum resident set, over the three loads) is that size's alone. A load of 2,000 terms or more renders
-in one forked process per core: the largest of those is shown too. Terms are written as real content files: titles, an
-abbreviation, other names, a source, related terms and a body of a few hundred words with [[links]].
+in one forked process per core: the largest of those is shown too. Terms are written as real content
+files: titles, an abbreviation, other names, a source, related terms and a body of a few hundred words
+with [[links]] and other terms named in passing (which the loader links).
 """
 
 import argparse
@@ -26,11 +27,13 @@ def write_content(root, count, seed=3):
     rng = random.Random(seed)
     (root / "terms").mkdir(parents=True)
     (root / "categories.yml").write_text("- slug: general\n  name: General\n")
-    for i in range(count):
+    titles = [" ".join(rng.choice(WORDS) for _ in range(3)).capitalize() + f" {i}" for i in range(count)]
+    for i, title in enumerate(titles):
         links = " ".join(f"[[t{rng.randrange(count)}]]" for _ in range(3))
+        # Other terms named in passing, as authors do: the loader links their first mention itself.
+        mentions = f"Compare the {titles[rng.randrange(count)].lower()} and T{rng.randrange(count)}."
         paragraphs = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(60, 90))) for _ in range(3)]
-        body = f"{paragraphs[0]} {links}.\n\n## Example\n\n{paragraphs[1]}\n\n{paragraphs[2]}\n"
-        title = " ".join(rng.choice(WORDS) for _ in range(3)).capitalize() + f" {i}"
+        body = f"{paragraphs[0]} {links}.\n\n## Example\n\n{paragraphs[1]} {mentions}\n\n{paragraphs[2]}\n"
         related = sorted({f"t{rng.randrange(count)}" for _ in range(3)} - {f"t{i}"})
         text = (
             f"---\ntitle: {title}\nabbreviation: T{i}\naliases:\n  - {rng.choice(WORDS)} {rng.choice(WORDS)} {i}\n"

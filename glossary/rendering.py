@@ -117,6 +117,10 @@ class Mentions:
         self.abbreviations, self.phrases = {}, {}
         self.first_words = set()  # a phrase can only start at one of these: most words are skipped at once
         self.starts = set()  # the first two or more words of a name: how far a name may go on from a word
+        # What a mention must contain, to pass over a text without one at set speed (see candidates()):
+        self.ends = set()  # the last two words of each longer name
+        self.singles = set()  # the one-word names
+        self.abbreviation_forms = set()  # each abbreviation, and its plural
         # Main senses first, so that "CMO" means this glossary's CMO, not a chief medical officer.
         for name, is_abbreviation, target, _secondary in sorted(entries, key=lambda e: e[3]):
             tokens = WORD_RE.findall(name)
@@ -124,47 +128,78 @@ class Mentions:
                 continue
             if is_abbreviation:
                 self.abbreviations.setdefault(name, target)
+                self.abbreviation_forms.update((name, name + "s"))
             elif len(name) >= 4:
                 key = tuple(fold(t) for t in tokens)
                 self.phrases.setdefault(key, target)
                 self.first_words.add(key[0])
                 self.starts.update(key[:n] for n in range(2, min(len(key), MAX_NAME_WORDS) + 1))
+                if len(key) == 1:
+                    self.singles.add(key[0])
+                else:
+                    self.ends.add(key[-2:])
 
     def find(self, text, skip):
         """[(start, end, target)]: the first mention in `text` of each term not in `skip` (slugs)."""
-        spans = [(m.start(), m.end(), m.group(0)) for m in WORD_RE.finditer(text)]
-        folded = [fold(w) for _, _, w in spans]  # once per word, not once per phrase tried
-        phrases, abbreviations, first_words, starts = (
-            self.phrases,
-            self.abbreviations,
-            self.first_words,
-            self.starts,
-        )
-        found, i, count = [], 0, len(spans)
-        while i < count:
-            match = None
-            # Most words start no name: they can only be an abbreviation.
-            longest = 1 if folded[i] in first_words else 0
-            while longest and i + longest < count and tuple(folded[i : i + longest + 1]) in starts:
-                longest += 1
-            for n in range(longest, -1, -1):
-                if n:
-                    target = phrases.get(tuple(folded[i : i + n]))
-                elif longest and (folded[i],) in phrases:
-                    break  # the word is a name, already linked: not an abbreviation as well
-                else:
-                    n, word = 1, spans[i][2]
-                    target = abbreviations.get(word) or (word[-1] == "s" and abbreviations.get(word[:-1]))
-                if target and target.slug not in skip:
-                    match = (spans[i][0], spans[i + n - 1][1], target)
-                    break
+        words = WORD_RE.findall(text)
+        folded = list(map(fold, words))  # once per word, not once per phrase tried
+        found, resume = [], 0
+        for i in self.candidates(words, folded):
+            if i < resume:
+                continue  # inside the mention just found
+            match = self.match_at(i, words, folded, skip)
             if match:
-                found.append(match)
-                skip.add(match[2].slug)
-                i += n
+                n, target = match
+                found.append((i, i + n, target))
+                skip.add(target.slug)
+                resume = i + n
+        if not found:
+            return []
+        spans = [m.span() for m in WORD_RE.finditer(text)]
+        return [(spans[i][0], spans[end - 1][1], target) for i, end, target in found]
+
+    def candidates(self, words, folded):
+        """The sorted positions where a mention may start: a superset of where one does.
+
+        A longer name can only be mentioned where its last two words are, a one-word name or an
+        abbreviation where that word is. Most texts mention no name at all, and set operations
+        find that out without a step per word.
+        """
+        pairs = set(zip(folded, folded[1:]))
+        if (
+            self.ends.isdisjoint(pairs)
+            and self.singles.isdisjoint(folded)
+            and self.abbreviation_forms.isdisjoint(words)
+        ):
+            return []
+        found = set()
+        for j, pair in enumerate(zip(folded, folded[1:])):
+            if pair in self.ends:  # a name of n words ending at j + 1 starts at j + 2 - n
+                found.update(range(max(0, j + 2 - MAX_NAME_WORDS), j + 1))
+        for i, (word, folded_word) in enumerate(zip(words, folded)):
+            if folded_word in self.singles or word in self.abbreviation_forms:
+                found.add(i)
+        return sorted(found)
+
+    def match_at(self, i, words, folded, skip):
+        """(number of words, target) of the longest mention starting at word `i` of a term not in
+        `skip`, or None."""
+        count = len(folded)
+        # Most words start no name: they can only be an abbreviation.
+        longest = 1 if folded[i] in self.first_words else 0
+        while longest and i + longest < count and tuple(folded[i : i + longest + 1]) in self.starts:
+            longest += 1
+        for n in range(longest, -1, -1):
+            if n:
+                target = self.phrases.get(tuple(folded[i : i + n]))
+            elif longest and (folded[i],) in self.phrases:
+                return None  # the word is a name, already linked: not an abbreviation as well
             else:
-                i += 1
-        return found
+                n, word = 1, words[i]
+                target = self.abbreviations.get(word) or (word[-1] == "s" and self.abbreviations.get(word[:-1]))
+            if target and target.slug not in skip:
+                return n, target
+        return None
 
 
 class AutoLink(Treeprocessor):
