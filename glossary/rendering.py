@@ -6,6 +6,7 @@ saved, never per request; pages show the stored `body_html`.
 """
 
 import functools
+import itertools
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
@@ -165,7 +166,7 @@ class Mentions:
         abbreviation where that word is. Most texts mention no name at all, and set operations
         find that out without a step per word.
         """
-        pairs = set(zip(folded, folded[1:]))
+        pairs = set(itertools.pairwise(folded))
         if (
             self.ends.isdisjoint(pairs)
             and self.singles.isdisjoint(folded)
@@ -173,10 +174,10 @@ class Mentions:
         ):
             return []
         found = set()
-        for j, pair in enumerate(zip(folded, folded[1:])):
+        for j, pair in enumerate(itertools.pairwise(folded)):
             if pair in self.ends:  # a name of n words ending at j + 1 starts at j + 2 - n
                 found.update(range(max(0, j + 2 - MAX_NAME_WORDS), j + 1))
-        for i, (word, folded_word) in enumerate(zip(words, folded)):
+        for i, (word, folded_word) in enumerate(zip(words, folded, strict=True)):
             if folded_word in self.singles or word in self.abbreviation_forms:
                 found.add(i)
         return sorted(found)
@@ -196,7 +197,9 @@ class Mentions:
                 return None  # the word is a name, already linked: not an abbreviation as well
             else:
                 n, word = 1, words[i]
-                target = self.abbreviations.get(word) or (word[-1] == "s" and self.abbreviations.get(word[:-1]))
+                target = self.abbreviations.get(word) or (
+                    word[-1] == "s" and self.abbreviations.get(word[:-1])
+                )
             if target and target.slug not in skip:
                 return n, target
         return None
