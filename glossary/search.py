@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from glossary.batches import batches
+from glossary.batches import batches, insert
 from glossary.models import SearchDocument, SearchName, SearchWord, Term
 
 MAX_QUERY_LENGTH = 200
@@ -154,34 +154,46 @@ def add_vocabulary(vocabulary):
     known = set()
     for chunk in batches(sorted(vocabulary), 500):
         known.update(SearchWord.objects.filter(word__in=chunk).values_list("word", flat=True))
-    rows = (SearchWord(word=w, variant=v) for w in sorted(vocabulary - known) for v in sorted(deletions(w)))
-    for batch in batches(rows, 1000):  # made as they are written: a large load adds a million or so
-        SearchWord.objects.bulk_create(batch, ignore_conflicts=True)
+    # Made as they are written: a large load adds a million or so.
+    rows = ((w, v) for w in sorted(vocabulary - known) for v in sorted(deletions(w)))
+    insert(SearchWord, ("word", "variant"), rows, ignore_conflicts=True)
 
 
 def index_batch(term_ids):
-    """Rebuild the names and documents of these terms; returns the words of their names."""
-    terms = list(Term.objects.filter(pk__in=term_ids).prefetch_related("aliases"))
+    """Rebuild the names and documents of these terms from the database; returns the words of their names."""
+    entries = []
+    for term in Term.objects.filter(pk__in=term_ids).prefetch_related("aliases"):
+        aliases = [a.name for a in term.aliases.all()]
+        text = document_text(term.title, term.abbreviation, aliases, term.summary, term.body)
+        entries.append((term.pk, term.title, term.abbreviation, aliases, text))
+    return write_index(entries)
+
+
+def document_text(title, abbreviation, aliases, summary, body):
+    """All of a term's text, normalised, as its SearchDocument holds it."""
+    return " ".join(words(" ".join([title, abbreviation, *aliases, summary, body])))
+
+
+def write_index(entries):
+    """Replace the search rows of terms given as (id, title, abbreviation, aliases, document_text()).
+
+    Returns the words of their names, for add_vocabulary().
+    """
+    term_ids = [entry[0] for entry in entries]
     SearchName.objects.filter(term_id__in=term_ids).delete()
     SearchDocument.objects.filter(term_id__in=term_ids).delete()
-    names, documents, vocabulary = [], [], set()
-    for term in terms:
-        aliases = [a.name for a in term.aliases.all()]
-        entries = [(SearchName.Kind.NAME, term.title), (SearchName.Kind.NAME, term.abbreviation)]
-        for kind, name in entries + [(SearchName.Kind.ALIAS, a) for a in aliases]:
-            if name and key(name):
-                names.append(
-                    SearchName(
-                        term=term, kind=kind, name=name, key=key(name)[:200], compact=compact(name)[:200]
-                    )
-                )
-                vocabulary.update(w for w in key(name).split() if not w.isdigit())  # "211": no typos to fix
+    names, vocabulary = [], set()
+    for term_id, title, abbreviation, aliases, _ in entries:
+        named = [(SearchName.Kind.NAME, title), (SearchName.Kind.NAME, abbreviation)]
+        for kind, name in named + [(SearchName.Kind.ALIAS, a) for a in aliases]:
+            name_key = key(name)
+            if name and name_key:
+                names.append((term_id, int(kind), name, name_key[:200], compact(name)[:200]))
+                vocabulary.update(w for w in name_key.split() if not w.isdigit())  # "211": no typos to fix
                 if len(compact(name)) <= MAX_COMPACT_WORD:
                     vocabulary.add(compact(name))
-        text = " ".join([term.title, term.abbreviation, *aliases, term.summary, term.body])
-        documents.append(SearchDocument(term=term, text=" ".join(words(text))))
-    SearchName.objects.bulk_create(names, batch_size=1000)
-    SearchDocument.objects.bulk_create(documents, batch_size=500)
+    insert(SearchName, ("term_id", "kind", "name", "key", "compact"), names)
+    insert(SearchDocument, ("term_id", "text"), [(entry[0], entry[4]) for entry in entries])
     return vocabulary
 
 

@@ -113,7 +113,7 @@ def test_a_reload_renders_again_only_the_terms_whose_files_changed(good, monkeyp
 
     def spy(renderer, jobs, count):
         jobs = list(jobs)
-        rendered.extend(slug for _, slug in jobs)
+        rendered.extend(job[1] for job in jobs)  # (text, slug, ...)
         return render_stream(renderer, jobs, count)
 
     monkeypatch.setattr(read, "render_stream", spy)

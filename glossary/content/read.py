@@ -36,6 +36,7 @@ from glossary.content.quizzes import (
 )
 from glossary.models import MAX_COMPARED, Band, Term, validate_slug
 from glossary.rendering import Mentions, Renderer
+from glossary.search import document_text
 
 TERM_KEYS = {
     "title": REQUIRED_TEXT,
@@ -477,7 +478,8 @@ def render_all(content, problems, skip=(), stream=False):
     """Render every piece of Markdown, and report [[links]] to terms that do not exist.
 
     The terms in `skip` (slugs) are left as they are. With `stream`, term bodies are left to
-    content.render_terms(terms), which yields (term, body, Rendered) for each, in order.
+    content.render_terms(terms), which yields (term, body, Rendered, search text) for each, in order:
+    the text its search document holds (search.document_text), made alongside its HTML.
     """
     targets = {t.slug: t.link_target() for t in content.terms}
     mentions = Mentions(
@@ -505,16 +507,20 @@ def render_all(content, problems, skip=(), stream=False):
 
     def render_terms(terms):
         # Only a term's own body links the first mentions of other terms by itself.
-        jobs = ((t.body_text(), t.slug if t.autolink else None) for t in terms)
-        for term, ((text, autolink_for), rendered) in zip(
+        jobs = (
+            (t.body_text(), t.slug if t.autolink else None, t.title, t.abbreviation, t.aliases, t.summary)
+            for t in terms
+        )
+        for term, (job, (rendered, search_text)) in zip(
             terms, render_stream(renderer, jobs, len(terms)), strict=True
         ):
-            yield term, text, render(text, term.path, term.body_line, autolink_for, rendered)
+            text, autolink_for = job[:2]
+            yield term, text, render(text, term.path, term.body_line, autolink_for, rendered), search_text
 
     terms = [t for t in content.terms if t.slug not in skip]
     content.render_terms = render_terms
     if not stream:
-        for term, text, rendered in render_terms(terms):
+        for term, text, rendered, _ in render_terms(terms):
             term.body, term.body_html, term.links = text, rendered.html, rendered.linked
     for document in [*content.comparisons, *content.quizzes]:
         rendered = render(document.body, document.path, document.body_line)
@@ -534,7 +540,7 @@ def render_all(content, problems, skip=(), stream=False):
 # Bodies are most of a load's work, and each renders on its own: a large load renders them in one
 # process per core, a window at a time, up to AHEAD windows ahead of the caller, who writes and
 # indexes the last ones meanwhile (a window is a few megabytes). The processes are forked, so each
-# starts with the renderer and its names.
+# starts with the renderer and its names. They normalise each term's text for the search index too.
 PARALLEL_FROM = 2000
 WINDOW = 1000
 AHEAD = 4
@@ -542,15 +548,15 @@ _renderer = None
 
 
 def render_stream(renderer, jobs, count):
-    """((text, autolink_for), Rendered) for each of the `count` jobs, in order, as they are asked for."""
+    """(job, render_job(job)) for each of the `count` jobs, in order, as they are asked for."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    if count < PARALLEL_FROM or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        for text, slug in jobs:
-            yield (text, slug), renderer.render(text, slug, autolink=slug is not None)
-        return
     global _renderer
     _renderer = renderer
     try:
+        if count < PARALLEL_FROM or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            for job in jobs:
+                yield job, render_job(job)
+            return
         with multiprocessing.get_context("fork").Pool(cores) as pool:
             pending = collections.deque()
             for window in batches(jobs, WINDOW):
@@ -565,5 +571,8 @@ def render_stream(renderer, jobs, count):
 
 
 def render_job(job):
-    text, slug = job
-    return _renderer.render(text, slug, autolink=slug is not None)
+    """(Rendered, search text) of a term's body: job is (text, autolink_for, title, abbreviation,
+    aliases, summary)."""
+    text, slug, title, abbreviation, aliases, summary = job
+    rendered = _renderer.render(text, slug, autolink=slug is not None)
+    return rendered, document_text(title, abbreviation, aliases, summary, text)

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from glossary.batches import batches
+from glossary.batches import batches, insert
 from glossary.content.files import ContentError, Problem, display_path, tree_fingerprint
 from glossary.content.read import read_content
 from glossary.content.revisions import record_revision
@@ -30,7 +30,7 @@ from glossary.models import (
     Term,
 )
 from glossary.quiz.models import Advisor, Citation, Option, Question, Quiz
-from glossary.search import add_vocabulary, index_batch, index_terms
+from glossary.search import add_vocabulary, index_terms, write_index
 
 
 @dataclass
@@ -287,22 +287,19 @@ def upsert(model, files, existing, values_of):
     model instances). What a row owns (aliases, links...) is the caller's.
     """
     now = timezone.now()
-    created, batch, updated, fields = [], [], [], set()
+    created, new_rows, updated, fields = [], [], [], []
     for f in files:
         values = {**values_of(f), "source_file": f.source_file, "source_hash": f.digest}
-        fields |= values.keys()
+        fields = fields or list(values)
         row = existing.get(f.slug)
         if row is None:
-            batch.append(model(slug=f.slug, loaded=now, **values))
+            new_rows.append((f.slug, now, now, now, *values.values()))
             created.append(f.slug)
         elif changed_fields(row, values):
             row.updated = row.loaded = now
             updated.append(row)
-        if len(batch) == BATCH:  # written as they come, so that a large load never holds them all
-            model.objects.bulk_create(batch)
-            batch = []
-    model.objects.bulk_create(batch)
-    model.objects.bulk_update(updated, [*sorted(fields), "updated", "loaded"], batch_size=BATCH)
+    insert(model, ("slug", "loaded", "created", "updated", *fields), new_rows)
+    model.objects.bulk_update(updated, [*fields, "updated", "loaded"], batch_size=BATCH)
     return created, updated
 
 
@@ -313,11 +310,11 @@ def tally(files, existing, removed, created, changed, kept=(), missing=()):
     return counts
 
 
-def replace_rows(model, owner_field, owner_ids, rows):
-    """Replace every row of `model` owned by `owner_ids` with `rows`, an iterable made as it is written."""
+def replace_rows(model, owner_field, owner_ids, fields, rows):
+    """Replace every row of `model` owned by `owner_ids` with `rows`: tuples of values for `fields`,
+    from an iterable made as it is written."""
     model.objects.filter(**{f"{owner_field}__in": owner_ids}).delete()
-    for batch in batches(rows, 1000):
-        model.objects.bulk_create(batch)
+    insert(model, fields, rows)
 
 
 def sync_terms(content, keep=frozenset(), prune=False):
@@ -339,9 +336,11 @@ def sync_terms(content, keep=frozenset(), prune=False):
     slugs = {f.slug: f.slug for f in files}
     existed, created, changed, relations, vocabulary = set(), [], set(), [], set()
     for batch in batches(todo, BATCH):
-        for f, (_, body, result) in zip(batch, rendered, strict=False):
+        search_texts = {}
+        for f, (_, body, result, search_text) in zip(batch, rendered, strict=False):
             # The linked slugs, as the one copy of each slug: they stay until the relations are written.
             f.body, f.body_html, f.links = body, result.html, [slugs.get(s, s) for s in result.linked]
+            search_texts[f.slug] = search_text
         rows = Term.objects.filter(slug__in=[f.slug for f in batch])
         existing = {
             t.slug: t
@@ -372,8 +371,13 @@ def sync_terms(content, keep=frozenset(), prune=False):
         written = {t.slug for t in updated} | set(changed_children) | set(changed_relations) | set(new)
         changed |= written - set(new)
         # Indexed now, while the next batch renders: the search index follows every change.
-        if written:
-            vocabulary |= index_batch([ids[s] for s in written])
+        vocabulary |= write_index(
+            [
+                (ids[f.slug], f.title, f.abbreviation, f.aliases, search_texts[f.slug])
+                for f in batch
+                if f.slug in written
+            ]
+        )
         for f in batch:
             f.release_body()
             f.body_html = None
@@ -388,11 +392,8 @@ def sync_terms(content, keep=frozenset(), prune=False):
             relation,
             "from_term_id",
             owners,
-            (
-                relation(from_term_id=ids[f.slug], to_term_id=ids[o])
-                for f in relations
-                for o in getattr(f, attribute)
-            ),
+            ("from_term_id", "to_term_id"),
+            ((ids[f.slug], ids[o]) for f in relations for o in getattr(f, attribute)),
         )
     add_vocabulary(vocabulary)
     # Terms never indexed (say, loaded before search existed) too.
@@ -428,20 +429,22 @@ def write_owned(files, owners, ids, aspect_ids):
     owner_ids = set(owners)
     owned = [f for f in files if ids[f.slug] in owner_ids]
     replace_rows(
-        Alias, "term_id", owners, (Alias(term_id=ids[f.slug], name=n) for f in owned for n in f.aliases)
+        Alias, "term_id", owners, ("term_id", "name"), ((ids[f.slug], n) for f in owned for n in f.aliases)
     )
     replace_rows(
         Source,
         "term_id",
         owners,
-        (Source(term_id=ids[f.slug], title=t, url=u) for f in owned for t, u in f.sources),
+        ("term_id", "title", "url"),
+        ((ids[f.slug], t, u) for f in owned for t, u in f.sources),
     )
     replace_rows(
         Facet,
         "term_id",
         owners,
+        ("term_id", "aspect_id", "text", "text_html"),
         (
-            Facet(term_id=ids[f.slug], aspect_id=aspect_ids[a], text=text, text_html=f.facet_html[a])
+            (ids[f.slug], aspect_ids[a], text, f.facet_html[a])
             for f in owned
             for a, (text, _) in f.facets.items()
         ),
@@ -487,28 +490,23 @@ def sync_comparisons(files, keep=frozenset(), prune=False):
         ComparisonTerm,
         "comparison_id",
         owners,
-        (
-            ComparisonTerm(comparison_id=ids[s], term_id=term_ids[t], position=i)
-            for s in slugs
-            for i, t in enumerate(by_slug[s].terms)
-        ),
+        ("comparison_id", "term_id", "position"),
+        ((ids[s], term_ids[t], i) for s in slugs for i, t in enumerate(by_slug[s].terms)),
     )
     replace_rows(
         ComparisonAspect,
         "comparison_id",
         owners,
-        (
-            ComparisonAspect(comparison_id=ids[s], aspect_id=aspect_ids[a], position=i)
-            for s in slugs
-            for i, a in enumerate(by_slug[s].aspects)
-        ),
+        ("comparison_id", "aspect_id", "position"),
+        ((ids[s], aspect_ids[a], i) for s in slugs for i, a in enumerate(by_slug[s].aspects)),
     )
     links = Comparison.links.through
     replace_rows(
         links,
         "comparison_id",
         owners,
-        (links(comparison_id=ids[s], term_id=term_ids[t]) for s in slugs for t in by_slug[s].links),
+        ("comparison_id", "term_id"),
+        ((ids[s], term_ids[t]) for s in slugs for t in by_slug[s].links),
     )
     return tally(
         files, existing, removed, created, {c.slug for c in updated} | set(changed_rows), keep, missing
@@ -661,10 +659,8 @@ def write_questions(quiz, f):
                 Citation,
                 "option_id",
                 [option.pk],
-                (
-                    Citation(option=option, comparison_id=comparisons[c], aspect_id=aspects[a], position=i)
-                    for i, (c, a, _) in enumerate(o.cites)
-                ),
+                ("option_id", "comparison_id", "aspect_id", "position"),
+                ((option.pk, comparisons[c], aspects[a], i) for i, (c, a, _) in enumerate(o.cites)),
             )
 
 
