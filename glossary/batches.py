@@ -42,11 +42,18 @@ def insert(model, fields, rows, ignore_conflicts=False, size=1000):
             ops.on_conflict_suffix_sql(model_fields, on_conflict, None, None),
         ]
     )
+    done = {}  # (column, value) -> prepared value: a load's rows share a few dates and one time
+
+    def prepare(i, f, value):
+        if (i, value) not in done:
+            done[i, value] = f.get_db_prep_save(value, connection)
+        return done[i, value]
+
     with connection.cursor() as cursor:
         for batch in batches(rows, size):
             if prepared:
                 batch = [list(row) for row in batch]
                 for row in batch:
                     for i, f in prepared:
-                        row[i] = f.get_db_prep_save(row[i], connection)
+                        row[i] = prepare(i, f, row[i])
             cursor.executemany(sql, batch)

@@ -260,10 +260,11 @@ class Term(FromFile):
         first = self.title[:1].upper()
         return first if first in string.ascii_uppercase else "#"
 
-    def link_target(self):
+    def link_target(self, url=None):
+        """What a [[link]] to this term shows; `url`, when given, is its get_absolute_url()."""
         return LinkTarget(
             slug=self.slug,
-            url=self.get_absolute_url(),
+            url=url or self.get_absolute_url(),
             label=self.abbreviation or running_text(self.title),
             summary=self.summary,
         )

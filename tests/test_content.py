@@ -66,7 +66,7 @@ def test_the_abbreviations_with_two_meanings_are_real_cases(terms):
         assert sum(not t.sense for t in meanings) == 1, abbreviation  # one main sense
 
 
-def test_a_large_load_renders_in_parallel_to_the_same_html(monkeypatch):
+def test_a_large_load_reads_and_renders_in_parallel_to_the_same_content(monkeypatch):
     one_by_one = read_content(CONTENT_DIR)
     monkeypatch.setattr("glossary.content.read.PARALLEL_FROM", 1)
     monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1})  # as on a machine with two cores
@@ -78,11 +78,15 @@ def test_a_large_load_renders_in_parallel_to_the_same_html(monkeypatch):
 
     in_parallel = read_content(CONTENT_DIR)
 
-    assert contexts == ["fork"]
+    assert contexts == ["fork", "fork", "fork", "fork"]  # term, comparison and quiz files; term bodies
 
-    assert [(t.body_html, t.links) for t in in_parallel.terms] == [
-        (t.body_html, t.links) for t in one_by_one.terms
-    ]
+    def read(content):
+        return [
+            (d.path, d.lines, d.digest, d.body_html, d.links)
+            for d in [*content.terms, *content.comparisons, *content.quizzes]
+        ]
+
+    assert read(in_parallel) == read(one_by_one)
     assert any(t.links for t in in_parallel.terms)
 
 

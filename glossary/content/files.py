@@ -74,7 +74,17 @@ def is_blank(value):
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-class FileReader:
+class Problems:
+    """Collects the problems of one file, by line; `path` is as display_path() shows it."""
+
+    def __init__(self, path, problems):
+        self.path, self.problems = path, problems
+
+    def problem(self, line, message):
+        self.problems.append(Problem(self.path, line, message))
+
+
+class FileReader(Problems):
     """Reads one file and collects its problems.
 
     Keys are described as {name: (kind, required)}. A kind is "text", "date", "bool", "list of text",
@@ -83,14 +93,10 @@ class FileReader:
     """
 
     def __init__(self, path, problems):
+        super().__init__(display_path(path), problems)
         self.file = Path(path)
-        self.path = display_path(path)
-        self.problems = problems
         self.loader = None
         self.first_line = 1
-
-    def problem(self, line, message):
-        self.problems.append(Problem(self.path, line, message))
 
     def line_of(self, node):
         return self.first_line + node.start_mark.line

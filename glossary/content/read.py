@@ -7,6 +7,7 @@ piece of Markdown. It returns the Content, or raises ContentError with every pro
 
 import collections
 import difflib
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 
 from glossary.batches import batches
 from glossary.content.files import (
@@ -23,6 +25,7 @@ from glossary.content.files import (
     ContentError,
     FileReader,
     Problem,
+    Problems,
     code_fingerprint,
     display_path,
     read_body,
@@ -141,10 +144,10 @@ class TermFile(Document):
             "autolink": self.autolink,
         }
 
-    def link_target(self):
+    def link_target(self, url=None):
         return Term(
             slug=self.slug, title=self.title, abbreviation=self.abbreviation, summary=self.summary
-        ).link_target()
+        ).link_target(url)
 
 
 @dataclass(slots=True)
@@ -314,38 +317,51 @@ class Counter:
 
 
 def read_documents(directory, cls, keys, what, problems, counter, release=False):
-    """The documents of `directory`; with `release`, each keeps its fingerprint but not its body."""
+    """The documents of `directory`; with `release`, each keeps its fingerprint but not its body.
+
+    Each file is read on its own: from PARALLEL_FROM files on, in one process per core.
+    """
     if not directory.is_dir():
         return []
+    entries = sorted(directory.iterdir())
+    paths = [p for p in entries if not p.name.startswith(".")]
+    counter.done += len(entries) - len(paths)  # hidden files are passed over
+    read = functools.partial(read_document, cls=cls, keys=keys, what=what, release=release)
     documents = []
-    for path in sorted(directory.iterdir()):
+    for _, (document, found) in in_parallel(read, paths, len(paths)):
         counter.tick()
-        if path.name.startswith("."):
-            continue
-        reader = FileReader(path, problems)
-        if path.suffix != ".md" or not path.is_file():
-            reader.problem(1, f"not {what}: these files are named <slug>.md")
-            continue
-        if not valid_slug(path.stem):
-            reader.problem(
-                1, f"file name “{path.name}” is not a valid slug: use lowercase letters, digits and hyphens"
-            )
-        read = reader.front_matter(keys, what)
-        if read is not None:
-            values, lines, body, body_line = read
-            document = cls(
-                path=reader.path,
-                slug=path.stem,
-                body=body,
-                body_line=body_line,
-                lines=lines,
-                source_file=f"{directory.name}/{path.name}",
-                **values,
-            )
-            if release:
-                document.release_body()
+        problems += found
+        if document is not None:
             documents.append(document)
     return documents
+
+
+def read_document(path, cls, keys, what, release):
+    """(document or None, [Problem]) of one file."""
+    reader = FileReader(path, [])
+    if path.suffix != ".md" or not path.is_file():
+        reader.problem(1, f"not {what}: these files are named <slug>.md")
+        return None, reader.problems
+    if not valid_slug(path.stem):
+        reader.problem(
+            1, f"file name “{path.name}” is not a valid slug: use lowercase letters, digits and hyphens"
+        )
+    read = reader.front_matter(keys, what)
+    if read is None:
+        return None, reader.problems
+    values, lines, body, body_line = read
+    document = cls(
+        path=reader.path,
+        slug=path.stem,
+        body=body,
+        body_line=body_line,
+        lines=lines,
+        source_file=f"{path.parent.name}/{path.name}",
+        **values,
+    )
+    if release:
+        document.release_body()
+    return document, reader.problems
 
 
 def read_timeline(path, content, problems):
@@ -386,7 +402,7 @@ def check_terms(content, problems):
     aspects = {a.slug for a in content.aspects}
     first_with_title = {}
     for term in content.terms:
-        reader = FileReader(term.path, problems)
+        reader = Problems(term.path, problems)
         other = first_with_title.setdefault(term.title.casefold(), term)
         if other is not term:
             reader.problem(term.lines["title"], f"title “{term.title}” is already used by {other.path}")
@@ -415,7 +431,7 @@ def check_comparisons(content, problems):
     aspects = {a.slug for a in content.aspects}
     seen = {}
     for comparison in content.comparisons:
-        reader = FileReader(comparison.path, problems)
+        reader = Problems(comparison.path, problems)
         line = comparison.lines["terms"]
         unknown = [s for s in comparison.terms if s not in terms]
         for slug in unknown:
@@ -481,7 +497,10 @@ def render_all(content, problems, skip=(), stream=False):
     content.render_terms(terms), which yields (term, body, Rendered, search text) for each, in order:
     the text its search document holds (search.document_text), made alongside its HTML.
     """
-    targets = {t.slug: t.link_target() for t in content.terms}
+    # Every term page's URL is the same around its slug: reversed once, not once for each of 100,000
+    # terms (a slug needs no quoting).
+    before, after = reverse("glossary:term_detail", args=["SLUG"]).split("SLUG")
+    targets = {t.slug: t.link_target(f"{before}{t.slug}{after}") for t in content.terms}
     mentions = Mentions(
         (name, is_abbreviation, targets[t.slug], bool(t.sense))
         for t in content.terms
@@ -500,7 +519,7 @@ def render_all(content, problems, skip=(), stream=False):
         for slug in rendered.missing:
             index = text.find(f"[[{slug}")
             line = first_line + (text.count("\n", 0, index) if index >= 0 else 0)
-            FileReader(path, problems).problem(
+            Problems(path, problems).problem(
                 line, f"[[{slug}]] links to a term that does not exist{nearest(slug, targets)}"
             )
         return rendered
@@ -537,35 +556,41 @@ def render_all(content, problems, skip=(), stream=False):
             rule["because_html"] = render(rule["because"], content.advisor.path, lines["because"]).html
 
 
-# Bodies are most of a load's work, and each renders on its own: a large load renders them in one
-# process per core, a window at a time, up to AHEAD windows ahead of the caller, who writes and
-# indexes the last ones meanwhile (a window is a few megabytes). The processes are forked, so each
-# starts with the renderer and its names. They normalise each term's text for the search index too.
+# Reading files and rendering bodies are most of a load's work, and each file or body is done on its
+# own: a large load does them in one process per core, a window at a time, up to AHEAD windows ahead
+# of the caller, who goes on with the last ones meanwhile (a window is a few megabytes). The
+# processes are forked, so the rendering ones start with the renderer and its names. They normalise
+# each term's text for the search index too.
 PARALLEL_FROM = 2000
 WINDOW = 1000
 AHEAD = 4
 _renderer = None
 
 
+def in_parallel(function, jobs, count):
+    """(job, function(job)) for each of the `count` jobs, in order, as they are asked for."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    if count < PARALLEL_FROM or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        for job in jobs:
+            yield job, function(job)
+        return
+    with multiprocessing.get_context("fork").Pool(cores) as pool:
+        pending = collections.deque()
+        for window in batches(jobs, WINDOW):
+            pending.append((window, pool.map_async(function, window, chunksize=50)))
+            if len(pending) > AHEAD:
+                window, result = pending.popleft()
+                yield from zip(window, result.get(), strict=True)
+        for window, result in pending:
+            yield from zip(window, result.get(), strict=True)
+
+
 def render_stream(renderer, jobs, count):
     """(job, render_job(job)) for each of the `count` jobs, in order, as they are asked for."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
     global _renderer
     _renderer = renderer
     try:
-        if count < PARALLEL_FROM or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
-            for job in jobs:
-                yield job, render_job(job)
-            return
-        with multiprocessing.get_context("fork").Pool(cores) as pool:
-            pending = collections.deque()
-            for window in batches(jobs, WINDOW):
-                pending.append((window, pool.map_async(render_job, window, chunksize=50)))
-                if len(pending) > AHEAD:
-                    window, result = pending.popleft()
-                    yield from zip(window, result.get(), strict=True)
-            for window, result in pending:
-                yield from zip(window, result.get(), strict=True)
+        yield from in_parallel(render_job, jobs, count)
     finally:
         _renderer = None
 
