@@ -188,10 +188,11 @@ def write_index(entries):
         for kind, name in named + [(SearchName.Kind.ALIAS, a) for a in aliases]:
             name_key = key(name)
             if name and name_key:
-                names.append((term_id, int(kind), name, name_key[:200], compact(name)[:200]))
+                name_compact = name_key.replace(" ", "")  # compact(name)
+                names.append((term_id, int(kind), name, name_key[:200], name_compact[:200]))
                 vocabulary.update(w for w in name_key.split() if not w.isdigit())  # "211": no typos to fix
-                if len(compact(name)) <= MAX_COMPACT_WORD:
-                    vocabulary.add(compact(name))
+                if len(name_compact) <= MAX_COMPACT_WORD:
+                    vocabulary.add(name_compact)
     insert(SearchName, ("term_id", "kind", "name", "key", "compact"), names)
     insert(SearchDocument, ("term_id", "text"), [(entry[0], entry[4]) for entry in entries])
     return vocabulary

@@ -12,6 +12,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -118,6 +119,10 @@ class Document:
     def body_text(self):
         return self.body if self.body is not None else read_body(self.path, self.body_line)
 
+    def pack(self):
+        """Share the strings that files repeat: a load of 100,000 terms holds every file read."""
+        self.slug = sys.intern(self.slug)
+
 
 @dataclass(slots=True)
 class TermFile(Document):
@@ -143,6 +148,17 @@ class TermFile(Document):
             "sense": self.sense,
             "autolink": self.autolink,
         }
+
+    # The lines that checks against other files point to; the others are only for the file's own.
+    CHECKED_LINES = ("title", "category", "related")
+
+    def pack(self):
+        """Also keep only the lines of CHECKED_LINES, and share related slugs, categories and sources."""
+        Document.pack(self)
+        self.lines = {key: line for key, line in self.lines.items() if key in self.CHECKED_LINES}
+        self.related = [sys.intern(slug) for slug in self.related]
+        self.category = sys.intern(self.category)
+        self.sources = [(sys.intern(title), sys.intern(url)) for title, url in self.sources]
 
     def link_target(self, url=None):
         return Term(
@@ -332,6 +348,7 @@ def read_documents(directory, cls, keys, what, problems, counter, release=False)
         counter.tick()
         problems += found
         if document is not None:
+            document.pack()  # here, as strings are only shared within a process
             documents.append(document)
     return documents
 

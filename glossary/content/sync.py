@@ -334,7 +334,7 @@ def sync_terms(content, keep=frozenset(), prune=False):
     aspect_ids = dict(Aspect.objects.values_list("slug", "id"))
     rendered = render_terms(todo)
     slugs = {f.slug: f.slug for f in files}
-    existed, created, changed, relations, vocabulary = set(), [], set(), [], set()
+    existed, created, changed, relations = set(), [], set(), []
     for batch in batches(todo, BATCH):
         search_texts = {}
         for f, (_, body, result, search_text) in zip(batch, rendered, strict=False):
@@ -371,13 +371,14 @@ def sync_terms(content, keep=frozenset(), prune=False):
         written = {t.slug for t in updated} | set(changed_children) | set(changed_relations) | set(new)
         changed |= written - set(new)
         # Indexed now, while the next batch renders: the search index follows every change.
-        vocabulary |= write_index(
+        names = write_index(
             [
                 (ids[f.slug], f.title, f.abbreviation, f.aliases, search_texts[f.slug])
                 for f in batch
                 if f.slug in written
             ]
         )
+        add_vocabulary(names)
         for f in batch:
             f.release_body()
             f.body_html = None
@@ -395,7 +396,6 @@ def sync_terms(content, keep=frozenset(), prune=False):
             ("from_term_id", "to_term_id"),
             ((ids[f.slug], ids[o]) for f in relations for o in getattr(f, attribute)),
         )
-    add_vocabulary(vocabulary)
     # Terms never indexed (say, loaded before search existed) too.
     index_terms(Term.objects.filter(search_document__isnull=True).values_list("id", flat=True))
     return tally(files, existed | content.settled, removed, created, changed, keep, missing)
