@@ -8,6 +8,7 @@ piece of Markdown. It returns the Content, or raises ContentError with every pro
 import collections
 import difflib
 import functools
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -591,7 +592,14 @@ def in_parallel(function, jobs, count):
         for job in jobs:
             yield job, function(job)
         return
-    with multiprocessing.get_context("fork").Pool(cores) as pool:
+    # The forked processes share the loader's memory until they write to it. Frozen, the loader's
+    # objects are left out of their garbage collections, which would otherwise write to every page.
+    gc.freeze()
+    try:
+        pool = multiprocessing.get_context("fork").Pool(cores)
+    finally:
+        gc.unfreeze()
+    with pool:
         pending = collections.deque()
         for window in batches(jobs, WINDOW):
             pending.append((window, pool.map_async(function, window, chunksize=50)))
