@@ -6,7 +6,6 @@ saved, never per request; pages show the stored `body_html`.
 """
 
 import functools
-import itertools
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass
@@ -98,7 +97,7 @@ WORD_RE = re.compile(r"[A-Za-z0-9]+(?:[-'][A-Za-z0-9]+)*")
 MAX_NAME_WORDS = 6
 
 
-@functools.lru_cache(maxsize=100_000)  # called for every word of every body; most words recur
+@functools.lru_cache(maxsize=10_000)  # called for every word of every body; most words recur
 def fold(word):
     """A word as names are compared: lowercase and singular ("Sponsors" -> "sponsor")."""
     word = word.casefold()
@@ -112,37 +111,49 @@ class Mentions:
 
     Abbreviations match with their exact capitals (so "IND" but not "ind"), other names in any case and
     in the plural. Matching walks the words of the text once: no pattern is built from every name.
+    Names are kept as strings, their folded words joined by spaces: at 100,000 terms, tuples would
+    take more memory, and each lookup of one would write to it (its reference count), so the
+    rendering processes, which share these sets with the loader, would soon each hold a copy.
     """
 
     def __init__(self, entries):
+        """`entries`: (name, is_abbreviation, target, secondary) for each name of each term."""
         self.abbreviations, self.phrases = {}, {}
         self.first_words = set()  # a phrase can only start at one of these: most words are skipped at once
-        self.starts = set()  # the first two or more words of a name: how far a name may go on from a word
+        self.starts = set()  # the first two or more words of a longer name: how far a name may go on
         # What a mention must contain, to pass over a text without one at set speed (see candidates()):
-        self.ends = set()  # the last two words of each longer name
-        self.singles = set()  # the one-word names
-        self.abbreviation_forms = set()  # each abbreviation, and its plural
+        self.last_words = set()  # a name can only be mentioned where its last word is
+        self.plurals = set()  # "INDs"
         # Main senses first, so that "CMO" means this glossary's CMO, not a chief medical officer.
-        for name, is_abbreviation, target, _secondary in sorted(entries, key=lambda e: e[3]):
-            tokens = WORD_RE.findall(name)
-            if not tokens:
-                continue
-            if is_abbreviation:
-                self.abbreviations.setdefault(name, target)
-                self.abbreviation_forms.update((name, name + "s"))
-            elif len(name) >= 4:
-                key = tuple(fold(t) for t in tokens)
-                self.phrases.setdefault(key, target)
-                self.first_words.add(key[0])
-                self.starts.update(key[:n] for n in range(2, min(len(key), MAX_NAME_WORDS) + 1))
-                if len(key) == 1:
-                    self.singles.add(key[0])
-                else:
-                    self.ends.add(key[-2:])
+        secondary = []
+        for name, is_abbreviation, target, is_secondary in entries:
+            if is_secondary:
+                secondary.append((name, is_abbreviation, target))
+            else:
+                self.add(name, is_abbreviation, target)
+        for entry in secondary:
+            self.add(*entry)
+
+    def add(self, name, is_abbreviation, target):
+        """Add one name of a term; a name already taken keeps its first term."""
+        tokens = WORD_RE.findall(name)
+        if not tokens:
+            return
+        if is_abbreviation:
+            self.abbreviations.setdefault(name, target)
+            self.plurals.add(name + "s")
+        elif len(name) >= 4:
+            key = [fold(t) for t in tokens]
+            self.phrases.setdefault(" ".join(key), target)
+            self.first_words.add(key[0])
+            self.last_words.add(key[-1])
+            self.starts.update(" ".join(key[:n]) for n in range(2, min(len(key) - 1, MAX_NAME_WORDS) + 1))
 
     def find(self, text, skip):
         """[(start, end, target)]: the first mention in `text` of each term not in `skip` (slugs)."""
         words = WORD_RE.findall(text)
+        if not words:
+            return []
         folded = list(map(fold, words))  # once per word, not once per phrase tried
         found, resume = [], 0
         for i in self.candidates(words, folded):
@@ -162,38 +173,33 @@ class Mentions:
     def candidates(self, words, folded):
         """The sorted positions where a mention may start: a superset of where one does.
 
-        A longer name can only be mentioned where its last two words are, a one-word name or an
-        abbreviation where that word is. Most texts mention no name at all, and set operations
-        find that out without a step per word.
+        A name of up to MAX_NAME_WORDS words can only start up to that many words before its last
+        word, an abbreviation only where it is. Most texts mention no name at all, and set
+        operations find that out without a step per word.
         """
-        pairs = set(itertools.pairwise(folded))
-        if (
-            self.ends.isdisjoint(pairs)
-            and self.singles.isdisjoint(folded)
-            and self.abbreviation_forms.isdisjoint(words)
-        ):
-            return []
         found = set()
-        for j, pair in enumerate(itertools.pairwise(folded)):
-            if pair in self.ends:  # a name of n words ending at j + 1 starts at j + 2 - n
-                found.update(range(max(0, j + 2 - MAX_NAME_WORDS), j + 1))
-        for i, (word, folded_word) in enumerate(zip(words, folded, strict=True)):
-            if folded_word in self.singles or word in self.abbreviation_forms:
-                found.add(i)
+        for word in self.last_words.intersection(folded):
+            for j in positions(folded, word):
+                found.update(range(max(0, j + 1 - MAX_NAME_WORDS), j + 1))
+        for word in (self.abbreviations.keys() & words) | self.plurals.intersection(words):
+            found.update(positions(words, word))
         return sorted(found)
 
     def match_at(self, i, words, folded, skip):
         """(number of words, target) of the longest mention starting at word `i` of a term not in
         `skip`, or None."""
-        count = len(folded)
+        count, phrases = len(folded), self.phrases
         # Most words start no name: they can only be an abbreviation.
         longest = 1 if folded[i] in self.first_words else 0
-        while longest and i + longest < count and tuple(folded[i : i + longest + 1]) in self.starts:
+        while longest and longest < MAX_NAME_WORDS and i + longest < count:
+            longer = " ".join(folded[i : i + longest + 1])
+            if longer not in self.starts and longer not in phrases:
+                break
             longest += 1
         for n in range(longest, -1, -1):
             if n:
-                target = self.phrases.get(tuple(folded[i : i + n]))
-            elif longest and (folded[i],) in self.phrases:
+                target = phrases.get(" ".join(folded[i : i + n]))
+            elif longest and folded[i] in phrases:
                 return None  # the word is a name, already linked: not an abbreviation as well
             else:
                 n, word = 1, words[i]
@@ -203,6 +209,17 @@ class Mentions:
             if target and target.slug not in skip:
                 return n, target
         return None
+
+
+def positions(items, value):
+    """Each index of `value` in the list `items`, found by list.index: faster than a step per item."""
+    i = -1
+    while True:
+        try:
+            i = items.index(value, i + 1)
+        except ValueError:
+            return
+        yield i
 
 
 class AutoLink(Treeprocessor):

@@ -32,7 +32,7 @@ def normalize(text):
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text.casefold()).split())
 
 
-@functools.lru_cache(maxsize=100_000)  # the same few thousand words make up most text
+@functools.lru_cache(maxsize=10_000)  # the same few thousand words make up most text
 def singular(word):
     """A plain English singular, so that "organizations" finds "organization" and "studies" "study"."""
     if len(word) <= 3 or word.isdigit():

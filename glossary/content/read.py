@@ -95,7 +95,7 @@ class Document:
     source_file: str = ""  # relative to the content directory: "terms/cmo.md"
     reviewed: object = None
     body_html: str = ""
-    links: list = field(default_factory=list)
+    links: list = ()  # the slugs of the terms its body links to, once rendered
     _digest: str = field(default="", repr=False, compare=False)
 
     def canonical(self):
