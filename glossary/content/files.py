@@ -43,16 +43,17 @@ class ContentError(Exception):
 
 def display_path(path):
     """The path as a person would type it: relative to the current directory when inside it."""
-    path = Path(path)
-    return str(display_folder(path.parent, Path.cwd()) / path.name)
+    folder, name = os.path.split(os.fspath(path))
+    return os.path.join(display_folder(folder, os.getcwd()), name)
 
 
-@functools.lru_cache(maxsize=64)  # a load asks for thousands of files in a handful of folders
+@functools.lru_cache(maxsize=64)  # a load asks for 100,000 files in a handful of folders
 def display_folder(folder, cwd):
     try:
-        return folder.resolve().relative_to(cwd)
+        relative = Path(folder).resolve().relative_to(cwd)
     except ValueError:
-        return folder
+        return str(Path(folder))
+    return "" if relative == Path(".") else str(relative)
 
 
 def describe(value):
