@@ -1,5 +1,6 @@
 """load_glossary: checks everything first, reports file:line problems, writes all or nothing."""
 
+import re
 from io import StringIO
 
 import pytest
@@ -347,6 +348,22 @@ def test_it_reports_every_problem_in_one_run(good):
     problems = problems_of(good.path)
 
     assert len(problems) == 4, problems
+
+
+def test_files_read_in_parallel_report_the_same_problems_with_file_and_line(good, monkeypatch):
+    good.raw("one.md", b"")
+    good.raw("two.md", b"---\ntitle: X\nsummary: Y\ntitel: Z\nrelated: [nope]\n---\n[[missing]]\n")
+    good.raw("Three.md", b"---\ntitle: [\n---\n")
+    one_by_one = problems_of(good.path)
+    monkeypatch.setattr("glossary.content.read.PARALLEL_FROM", 1)
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1})  # as on a machine with two cores
+
+    in_parallel = problems_of(good.path)
+
+    assert in_parallel == one_by_one
+    assert len(in_parallel) == 6, in_parallel
+    assert any(re.match(r".*Three\.md:1: file name .* is not a valid slug", p) for p in in_parallel)
+    assert Term.objects.count() == 0
 
 
 def test_one_bad_file_beside_good_ones_loads_nothing(good):

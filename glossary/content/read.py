@@ -345,12 +345,20 @@ def read_documents(directory, cls, keys, what, problems, counter, release=False)
     counter.done += len(names) - len(paths)  # hidden files are passed over
     read = functools.partial(read_document, cls=cls, keys=keys, what=what, release=release)
     documents = []
-    for _, (document, found) in in_parallel(read, paths, len(paths)):
-        counter.tick()
-        problems += found
-        if document is not None:
-            document.pack()  # here, as strings are only shared within a process
-            documents.append(document)
+    # Collecting is off meanwhile: reading makes no cycles, and each collection would walk every
+    # document read so far (the processes that read turn it on again).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for _, (document, found) in in_parallel(read, paths, len(paths)):
+            counter.tick()
+            problems += found
+            if document is not None:
+                document.pack()  # here, as strings are only shared within a process
+                documents.append(document)
+    finally:
+        if collecting:
+            gc.enable()
     return documents
 
 
@@ -594,11 +602,13 @@ def in_parallel(function, jobs, count):
         return
     # The forked processes share the loader's memory until they write to it. Frozen, the loader's
     # objects are left out of their garbage collections, which would otherwise write to every page.
+    frozen = gc.get_freeze_count()
     gc.freeze()
     try:
-        pool = multiprocessing.get_context("fork").Pool(cores)
+        pool = multiprocessing.get_context("fork").Pool(cores, initializer=gc.enable)
     finally:
-        gc.unfreeze()
+        if not frozen:  # else the caller froze them, and unfreezes them when it is done
+            gc.unfreeze()
     with pool:
         pending = collections.deque()
         for window in batches(jobs, WINDOW):
