@@ -15,7 +15,6 @@ from glossary.rendering import (
     LinkTarget,
     Mentions,
     render_markdown,
-    running_text,
     wikilink_slugs,
 )
 
@@ -262,11 +261,8 @@ class Term(FromFile):
 
     def link_target(self, url=None):
         """What a [[link]] to this term shows; `url`, when given, is its get_absolute_url()."""
-        return LinkTarget(
-            slug=self.slug,
-            url=url or self.get_absolute_url(),
-            label=self.abbreviation or running_text(self.title),
-            summary=self.summary,
+        return LinkTarget.of(
+            self.slug, url or self.get_absolute_url(), self.title, self.abbreviation, self.summary
         )
 
     def render_body(self, resolve, mentions=None):
@@ -540,7 +536,7 @@ class ContentVersion(models.Model):
     # The tree_fingerprint() of the last load, while the database holds exactly what it wrote: any
     # other change (an admin save) clears it, and the next load reads everything again.
     loaded_fingerprint = models.CharField(max_length=64, blank=True)
-    # The names_digest() of the content the last load rendered with, likewise cleared by any change.
+    # The names_digest of the content the last load rendered with, likewise cleared by any change.
     loaded_names = models.CharField(max_length=64, blank=True)
 
     def __str__(self):

@@ -40,6 +40,11 @@ class LinkTarget:
     label: str  # the words shown when the author gives none
     summary: str
 
+    @classmethod
+    def of(cls, slug, url, title, abbreviation, summary):
+        """The target of a term: its abbreviation shows, or else its title as it reads mid-sentence."""
+        return cls(slug=slug, url=url, label=abbreviation or running_text(title), summary=summary)
+
 
 @dataclass
 class Rendered:

@@ -39,8 +39,8 @@ from glossary.content.quizzes import (
     read_advisor,
     read_quiz_questions,
 )
-from glossary.models import MAX_COMPARED, Band, Term, validate_slug
-from glossary.rendering import Mentions, Renderer
+from glossary.models import MAX_COMPARED, Band, validate_slug
+from glossary.rendering import LinkTarget, Mentions, Renderer
 from glossary.search import document_text
 
 TERM_KEYS = {
@@ -161,10 +161,8 @@ class TermFile(Document):
         self.category = sys.intern(self.category)
         self.sources = [(sys.intern(title), sys.intern(url)) for title, url in self.sources]
 
-    def link_target(self, url=None):
-        return Term(
-            slug=self.slug, title=self.title, abbreviation=self.abbreviation, summary=self.summary
-        ).link_target(url)
+    def link_target(self, url):
+        return LinkTarget.of(self.slug, url, self.title, self.abbreviation, self.summary)
 
 
 @dataclass(slots=True)
@@ -239,6 +237,7 @@ class Content:
     problems: list = field(default_factory=list)  # where render_terms() reports [[links]] to nowhere
     render_terms: object = None  # with stream=True: see render_all()
 
+    @functools.cached_property
     def names_digest(self):
         """What every rendering depends on besides its own text: each term's names and the code.
 

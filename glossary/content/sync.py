@@ -99,7 +99,7 @@ def load_content(root, dry_run=False, overwrite_edits=False, prune=False, full=F
         """Terms whose files are as they were loaded, while no name of any term changed: their rows,
         rendered HTML included, stand (unless `full`). Nothing in the database changed since the
         last load either: every admin save clears `names`."""
-        if full or names != content.names_digest():
+        if full or names != content.names_digest:
             return set()
         digests = {f.slug: f.digest for f in content.terms}
         stored = Term.objects.exclude(source_file="").values_list("slug", "source_hash")
@@ -146,10 +146,10 @@ def load_content(root, dry_run=False, overwrite_edits=False, prune=False, full=F
             )
             if report.changed:
                 ContentVersion.bump()
-            if not dry_run and (loaded, names) != (fingerprint, content.names_digest()):
+            if not dry_run and (loaded, names) != (fingerprint, content.names_digest):
                 ContentVersion.current()
                 ContentVersion.objects.filter(pk=1).update(
-                    loaded_fingerprint=fingerprint, loaded_names=content.names_digest()
+                    loaded_fingerprint=fingerprint, loaded_names=content.names_digest
                 )
             if dry_run:
                 # The same code path as a real load, so the report is exact; then nothing is kept.
