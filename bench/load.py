@@ -50,10 +50,11 @@ def write_content(root, count, seed=3):
 class MemorySampler(threading.Thread):
     """The peak of the memory that the loader and the processes it forks take together.
 
-    Each process's proportional set size (PSS) is read every 50 ms and summed: a page that a forked
-    process shares with the loader counts once, split between them (their RSS would count it in
-    each). Linux only; a spike shorter than 50 ms can be missed, so the loader's own peak RSS,
-    which the kernel keeps exactly, is shown as well.
+    Each process's proportional set size (PSS) is read every half second and summed: a page that a
+    forked process shares with the loader counts once, split between them (their RSS would count it
+    in each). Reading it costs the kernel a few milliseconds per process, hence not more often; a
+    spike shorter than that can be missed, so the loader's own peak RSS, which the kernel keeps
+    exactly, is shown as well. Linux only.
     """
 
     def __init__(self):
@@ -61,7 +62,7 @@ class MemorySampler(threading.Thread):
         self.peak, self.done = 0, threading.Event()
 
     def run(self):
-        while not self.done.wait(0.05):
+        while not self.done.wait(0.5):
             self.peak = max(self.peak, sum(pss(pid) for pid in family(os.getpid())))
 
     def stop(self):
