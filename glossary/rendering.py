@@ -299,14 +299,17 @@ class GlossaryExtension(markdown.Extension):
             md.treeprocessors.register(AutoLink(md, self.mentions), "autolink", 4)
 
 
+# Built once: nh3.clean() would build the same rules again for each of 100,000 bodies.
+CLEANER = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=ALLOWED_ATTRIBUTES,
+    url_schemes=ALLOWED_URL_SCHEMES,
+    clean_content_tags={"script", "style"},
+)
+
+
 def sanitize(html):
-    return nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=ALLOWED_URL_SCHEMES,
-        clean_content_tags={"script", "style"},
-    )
+    return CLEANER.clean(html)
 
 
 class Renderer:
