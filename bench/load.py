@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.load                 # all sizes (the largest takes a long time)
     .venv/bin/python -m bench.load --sizes 1000
+    .venv/bin/python -m bench.load --sizes 100000 --processes 1   # the loader alone: less memory, slower
 
 Each size runs in its own process on its own SQLite database under /tmp, so its peak memory (over the
 three loads) is that size's alone. A load of 2,000 terms or more reads and renders in one forked
@@ -136,6 +137,12 @@ def run_one(size):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000, 100000])
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=0,
+        help="LOAD_PROCESSES: 1 loads in one process; 0 (default) one per core",
+    )
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
@@ -147,7 +154,11 @@ def main():
     )
     print("| ---: | ---: | ---: | ---: | ---: | ---: |")
     for size in args.sizes:
-        subprocess.run([sys.executable, "-m", "bench.load", "--sizes", str(size), "--one"], check=True)
+        subprocess.run(
+            [sys.executable, "-m", "bench.load", "--sizes", str(size), "--one"],
+            env={**os.environ, "LOAD_PROCESSES": str(args.processes)},
+            check=True,
+        )
 
 
 if __name__ == "__main__":

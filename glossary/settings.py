@@ -148,6 +148,10 @@ elif _cache_url in ("", "locmem://"):
 else:
     raise ImproperlyConfigured(f"CACHE_URL must be redis://…, locmem:// or dummy://, not {_cache_url!r}.")
 
+# How many processes read and render a large load_glossary (see glossary/content/read.py): 0 is one
+# per core, the fastest; 1 does everything in the loader's own process, slower but in less memory.
+LOAD_PROCESSES = int(env("LOAD_PROCESSES", "0"))
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

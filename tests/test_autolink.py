@@ -4,9 +4,10 @@ import re
 
 import pytest
 
-from glossary.content import load_content
+from glossary.content import load_content, read_content
 from glossary.models import Term
-from tests.conftest import term_file, term_form
+from glossary.rendering import WORD_RE, Mentions, fold
+from tests.conftest import CONTENT_DIR, term_file, term_form
 
 BODY = """\
 ## The sponsor's view
@@ -102,3 +103,41 @@ def test_automatic_links_are_made_on_admin_save_too(admin_client, linked):
 
     assert response.status_code == 302, response.content.decode()[:2000]
     assert links_of("essay") == [("sponsor", "sponsor"), ("cro", "CRO")]
+
+
+def test_looking_only_where_a_name_can_end_finds_what_trying_every_word_finds():
+    """Mentions.find() tries only the candidates() positions: they must hold every mention there is."""
+    content = read_content(CONTENT_DIR)
+    mentions = Mentions(
+        (name, is_abbreviation, t.link_target(f"/terms/{t.slug}/"), bool(t.sense))
+        for t in content.terms
+        for name, is_abbreviation in [
+            (t.abbreviation, True),
+            (t.title, False),
+            *((a, False) for a in t.aliases),
+        ]
+        if name
+    )
+
+    def every_word(text, skip):
+        words = WORD_RE.findall(text)
+        folded = [fold(w) for w in words]
+        found, i = [], 0
+        while i < len(words):
+            match = mentions.match_at(i, words, folded, skip)
+            if match:
+                found.append((i, match[1].slug))
+                skip.add(match[1].slug)
+                i += match[0]
+            else:
+                i += 1
+        return [slug for _, slug in found]
+
+    texts = [paragraph for t in content.terms for paragraph in t.body.split("\n\n")]
+    texts += [t.title + "s and " + t.abbreviation + "s" for t in content.terms]  # plurals, at the very end
+    found_anything = 0
+    for text in texts:
+        expected = every_word(text, set())
+        assert [target.slug for _, _, target in mentions.find(text, set())] == expected, text
+        found_anything += bool(expected)
+    assert found_anything > 100

@@ -90,6 +90,17 @@ def test_a_large_load_reads_and_renders_in_parallel_to_the_same_content(monkeypa
     assert any(t.links for t in in_parallel.terms)
 
 
+def test_load_processes_1_reads_and_renders_a_large_load_in_the_loader_itself(monkeypatch, settings):
+    settings.LOAD_PROCESSES = 1
+    monkeypatch.setattr("glossary.content.read.PARALLEL_FROM", 1)
+    monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(multiprocessing, "get_context", lambda name: pytest.fail("a process was forked"))
+
+    content = read_content(CONTENT_DIR)
+
+    assert all(t.body_html for t in content.terms)
+
+
 def test_a_large_load_writes_in_batches_what_rendering_one_by_one_gives(db, monkeypatch):
     expected = {t.slug: (t.body_html, sorted(t.links)) for t in read_content(CONTENT_DIR).terms}
     monkeypatch.setattr("glossary.content.read.PARALLEL_FROM", 1)

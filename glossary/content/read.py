@@ -17,6 +17,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
@@ -594,7 +595,9 @@ _renderer = None
 
 def in_parallel(function, jobs, count):
     """(job, function(job)) for each of the `count` jobs, in order, as they are asked for."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    cores = settings.LOAD_PROCESSES or (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    )
     if count < PARALLEL_FROM or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
         for job in jobs:
             yield job, function(job)
