@@ -18,6 +18,17 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
 validate_url = URLValidator(schemes=["http", "https"])
+
+
+@functools.lru_cache(maxsize=10_000)  # many terms cite the same few regulations and guidelines
+def valid_url(url):
+    try:
+        validate_url(url)
+    except ValidationError:
+        return False
+    return True
+
+
 # libyaml's parser when PyYAML was built with it (its wheels are): the same nodes and marks, faster.
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # The commonest key descriptions: (kind, required).
@@ -317,12 +328,9 @@ class FileReader(Problems):
         if not isinstance(url, str) or not url.strip():
             self.problem(line, "a source needs a “url”")
             ok = False
-        else:
-            try:
-                validate_url(url.strip())
-            except ValidationError:
-                self.problem(line, f"source URL “{url}” is not a valid http:// or https:// address")
-                ok = False
+        elif not valid_url(url.strip()):
+            self.problem(line, f"source URL “{url}” is not a valid http:// or https:// address")
+            ok = False
         return (title.strip(), url.strip()) if ok else None
 
 
