@@ -1,6 +1,6 @@
 """Working through many rows a batch at a time, so that memory stays flat however many there are."""
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models.constants import OnConflict
 
 # Values that the database driver takes as they are; others (dates, times) are prepared by their field.
@@ -49,7 +49,9 @@ def insert(model, fields, rows, ignore_conflicts=False, size=1000):
             done[i, value] = f.get_db_prep_save(value, connection)
         return done[i, value]
 
-    with connection.cursor() as cursor:
+    # One transaction, as bulk_create's: all rows or none, and outside a caller's transaction SQLite
+    # would otherwise commit (and sync to disk) once per batch.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         for batch in batches(rows, size):
             if prepared:
                 batch = [list(row) for row in batch]

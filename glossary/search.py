@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
@@ -139,6 +139,7 @@ def highlight(text, query_words, width=160):
 MAX_COMPACT_WORD = 10
 
 
+@transaction.atomic
 def index_terms(term_ids):
     """Rebuild the search rows of these terms, and add any new words to the vocabulary."""
     vocabulary = set()
