@@ -259,11 +259,8 @@ class Term(FromFile):
         first = self.title[:1].upper()
         return first if first in string.ascii_uppercase else "#"
 
-    def link_target(self, url=None):
-        """What a [[link]] to this term shows; `url`, when given, is its get_absolute_url()."""
-        return LinkTarget.of(
-            self.slug, url or self.get_absolute_url(), self.title, self.abbreviation, self.summary
-        )
+    def link_target(self):
+        return LinkTarget.of(self.slug, self.get_absolute_url(), self.title, self.abbreviation, self.summary)
 
     def render_body(self, resolve, mentions=None):
         """Render the body into body_html; returns the Rendered result (linked and missing slugs)."""

@@ -6,6 +6,7 @@ piece of Markdown. It returns the Content, or raises ContentError with every pro
 """
 
 import collections
+import contextlib
 import difflib
 import functools
 import gc
@@ -604,13 +605,8 @@ def in_parallel(function, jobs, count):
         return
     # The forked processes share the loader's memory until they write to it. Frozen, the loader's
     # objects are left out of their garbage collections, which would otherwise write to every page.
-    frozen = gc.get_freeze_count()
-    gc.freeze()
-    try:
+    with frozen_objects():
         pool = multiprocessing.get_context("fork").Pool(cores, initializer=gc.enable)
-    finally:
-        if not frozen:  # else the caller froze them, and unfreezes them when it is done
-            gc.unfreeze()
     with pool:
         pending = collections.deque()
         for window in batches(jobs, WINDOW):
@@ -620,6 +616,19 @@ def in_parallel(function, jobs, count):
                 yield from zip(window, result.get(), strict=True)
         for window, result in pending:
             yield from zip(window, result.get(), strict=True)
+
+
+@contextlib.contextmanager
+def frozen_objects():
+    """Leave every object alive now out of garbage collection until the block ends, or, in another
+    such block, until that one ends."""
+    outer = gc.get_freeze_count()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        if not outer:
+            gc.unfreeze()
 
 
 def render_stream(renderer, jobs, count):
