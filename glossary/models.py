@@ -155,7 +155,7 @@ class TermQuerySet(models.QuerySet):
 
     def link_targets(self, slugs):
         """{slug: LinkTarget} for the given slugs, in one query."""
-        terms = self.filter(slug__in=slugs).only("slug", "title", "abbreviation", "summary")
+        terms = self.filter(slug__in=slugs).only("slug", "title", "abbreviation")
         return {t.slug: t.link_target() for t in terms}
 
     def related_to(self, term):
@@ -260,7 +260,7 @@ class Term(FromFile):
         return first if first in string.ascii_uppercase else "#"
 
     def link_target(self):
-        return LinkTarget.of(self.slug, self.get_absolute_url(), self.title, self.abbreviation, self.summary)
+        return LinkTarget.of(self.slug, self.get_absolute_url(), self.title, self.abbreviation)
 
     def render_body(self, resolve, mentions=None):
         """Render the body into body_html; returns the Rendered result (linked and missing slugs)."""

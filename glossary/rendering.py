@@ -38,12 +38,11 @@ class LinkTarget:
     slug: str
     url: str
     label: str  # the words shown when the author gives none
-    summary: str
 
     @classmethod
-    def of(cls, slug, url, title, abbreviation, summary):
+    def of(cls, slug, url, title, abbreviation):
         """The target of a term: its abbreviation shows, or else its title as it reads mid-sentence."""
-        return cls(slug=slug, url=url, label=abbreviation or running_text(title), summary=summary)
+        return cls(slug=slug, url=url, label=abbreviation or running_text(title))
 
 
 @dataclass
@@ -124,8 +123,9 @@ class Mentions:
     def __init__(self, entries):
         """`entries`: (name, is_abbreviation, target, secondary) for each name of each term."""
         self.abbreviations, self.phrases = {}, {}
-        self.first_words = set()  # a phrase can only start at one of these: most words are skipped at once
-        self.starts = set()  # the first two or more words of a longer name: how far a name may go on
+        # A phrase can only start at one of these, and is at most so many words long: most words are
+        # skipped at once, and a name is looked for at each length only up to that.
+        self.first_words = {}
         # What a mention must contain, to pass over a text without one at set speed (see candidates()):
         self.last_words = set()  # a name can only be mentioned where its last word is
         self.plurals = set()  # "INDs"
@@ -150,9 +150,10 @@ class Mentions:
         elif len(name) >= 4:
             key = [fold(t) for t in tokens]
             self.phrases.setdefault(" ".join(key), target)
-            self.first_words.add(key[0])
+            longest = min(len(key), MAX_NAME_WORDS)
+            if self.first_words.get(key[0], 0) < longest:
+                self.first_words[key[0]] = longest
             self.last_words.add(key[-1])
-            self.starts.update(" ".join(key[:n]) for n in range(2, min(len(key) - 1, MAX_NAME_WORDS) + 1))
 
     def find(self, text, skip):
         """[(start, end, target)]: the first mention in `text` of each term not in `skip` (slugs)."""
@@ -193,14 +194,9 @@ class Mentions:
     def match_at(self, i, words, folded, skip):
         """(number of words, target) of the longest mention starting at word `i` of a term not in
         `skip`, or None."""
-        count, phrases = len(folded), self.phrases
+        phrases = self.phrases
         # Most words start no name: they can only be an abbreviation.
-        longest = 1 if folded[i] in self.first_words else 0
-        while longest and longest < MAX_NAME_WORDS and i + longest < count:
-            longer = " ".join(folded[i : i + longest + 1])
-            if longer not in self.starts and longer not in phrases:
-                break
-            longest += 1
+        longest = min(self.first_words.get(folded[i], 0), len(folded) - i)
         for n in range(longest, -1, -1):
             if n:
                 target = phrases.get(" ".join(folded[i : i + n]))

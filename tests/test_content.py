@@ -68,7 +68,7 @@ def test_the_abbreviations_with_two_meanings_are_real_cases(terms):
 
 def test_a_large_load_reads_and_renders_in_parallel_to_the_same_content(monkeypatch):
     one_by_one = read_content(CONTENT_DIR)
-    monkeypatch.setattr("glossary.content.read.PARALLEL_FROM", 1)
+    monkeypatch.setattr("glossary.content.parallel.PARALLEL_FROM", 1)
     monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1})  # as on a machine with two cores
     contexts = []
     get_context = multiprocessing.get_context
@@ -78,7 +78,7 @@ def test_a_large_load_reads_and_renders_in_parallel_to_the_same_content(monkeypa
 
     in_parallel = read_content(CONTENT_DIR)
 
-    assert contexts == ["fork", "fork", "fork", "fork"]  # term, comparison and quiz files; term bodies
+    assert contexts == ["fork"]  # once, for files and bodies alike
 
     def read(content):
         return [
@@ -92,7 +92,7 @@ def test_a_large_load_reads_and_renders_in_parallel_to_the_same_content(monkeypa
 
 def test_load_processes_1_reads_and_renders_a_large_load_in_the_loader_itself(monkeypatch, settings):
     settings.LOAD_PROCESSES = 1
-    monkeypatch.setattr("glossary.content.read.PARALLEL_FROM", 1)
+    monkeypatch.setattr("glossary.content.parallel.PARALLEL_FROM", 1)
     monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1})
     monkeypatch.setattr(multiprocessing, "get_context", lambda name: pytest.fail("a process was forked"))
 
@@ -103,8 +103,8 @@ def test_load_processes_1_reads_and_renders_a_large_load_in_the_loader_itself(mo
 
 def test_a_large_load_writes_in_batches_what_rendering_one_by_one_gives(db, monkeypatch):
     expected = {t.slug: (t.body_html, sorted(t.links)) for t in read_content(CONTENT_DIR).terms}
-    monkeypatch.setattr("glossary.content.read.PARALLEL_FROM", 1)
-    monkeypatch.setattr("glossary.content.read.WINDOW", 3)
+    monkeypatch.setattr("glossary.content.parallel.PARALLEL_FROM", 1)
+    monkeypatch.setattr("glossary.content.parallel.WINDOW", 3)
     monkeypatch.setattr("glossary.content.sync.BATCH", 4)
     monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1})
 

@@ -1,5 +1,6 @@
 """load_glossary: checks everything first, reports file:line problems, writes all or nothing."""
 
+import os
 import re
 from io import StringIO
 
@@ -110,18 +111,17 @@ def test_a_reload_renders_again_only_the_terms_whose_files_changed(good, monkeyp
     load(good.path)
     good.write("cro", CRO + "Now with a body.\n")
     rendered = []
-    render_stream = read.render_stream
+    render_body = read.render_body
 
-    def spy(renderer, jobs, count):
-        jobs = list(jobs)
-        rendered.extend(job[1] for job in jobs)  # (text, slug, ...)
-        return render_stream(renderer, jobs, count)
+    def spy(renderer, job):
+        rendered.append(os.path.basename(job.path))
+        return render_body(renderer, job)
 
-    monkeypatch.setattr(read, "render_stream", spy)
+    monkeypatch.setattr(read, "render_body", spy)
 
     out, _ = load(good.path)
 
-    assert rendered == ["cro"]
+    assert rendered == ["cro.md"]
     assert "Terms: 0 created, 1 updated, 1 unchanged, 0 removed." in out
     assert "Now with a body." in Term.objects.get(slug="cro").body_html
 
@@ -355,7 +355,7 @@ def test_files_read_in_parallel_report_the_same_problems_with_file_and_line(good
     good.raw("two.md", b"---\ntitle: X\nsummary: Y\ntitel: Z\nrelated: [nope]\n---\n[[missing]]\n")
     good.raw("Three.md", b"---\ntitle: [\n---\n")
     one_by_one = problems_of(good.path)
-    monkeypatch.setattr("glossary.content.read.PARALLEL_FROM", 1)
+    monkeypatch.setattr("glossary.content.parallel.PARALLEL_FROM", 1)
     monkeypatch.setattr("os.sched_getaffinity", lambda pid: {0, 1})  # as on a machine with two cores
 
     in_parallel = problems_of(good.path)

@@ -4,7 +4,7 @@ import pytest
 
 from glossary.rendering import LinkTarget, render_markdown, running_text, wikilink_slugs
 
-TARGETS = {"cro": LinkTarget("cro", "/terms/cro/", "CRO", "Runs trials.")}
+TARGETS = {"cro": LinkTarget("cro", "/terms/cro/", "CRO")}
 
 
 def render(text):

@@ -5,24 +5,21 @@ read_content() reads every file and checks each on its own, then checks them aga
 piece of Markdown. It returns the Content, or raises ContentError with every problem found.
 """
 
-import collections
-import contextlib
 import difflib
 import functools
 import gc
 import hashlib
 import json
-import multiprocessing
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
+from typing import NamedTuple
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from glossary.batches import batches
 from glossary.content.files import (
     REQUIRED_TEXT,
     TEXT,
@@ -34,6 +31,7 @@ from glossary.content.files import (
     display_path,
     read_body,
 )
+from glossary.content.parallel import Workers, shared
 from glossary.content.quizzes import (
     QUIZ_KEYS,
     check_advisor,
@@ -83,7 +81,17 @@ BAND_KEYS = {
 TIMELINE_KEYS = {"stages": (STAGE_KEYS, True), "bands": (BAND_KEYS, False)}
 
 
-@dataclass(slots=True)  # a load holds one for each of up to 100,000 files
+# A load holds a parsed file for each of up to 100,000 files, and most of what they hold is alike.
+NOTHING = MappingProxyType({})  # the facets of a term without any
+
+
+@functools.lru_cache(maxsize=1000)
+def shared_lines(items):
+    """{key: line} for the (key, line) `items`, one for every file laid out alike, as most are."""
+    return MappingProxyType(dict(items))
+
+
+@dataclass(slots=True)
 class Document:
     """A Markdown file with front matter: a term or a comparison."""
 
@@ -156,15 +164,22 @@ class TermFile(Document):
     CHECKED_LINES = ("title", "category", "related")
 
     def pack(self):
-        """Also keep only the lines of CHECKED_LINES, and share related slugs, categories and sources."""
+        """Also keep only the lines of CHECKED_LINES, and share them, no facets, related slugs,
+        categories and sources."""
         Document.pack(self)
-        self.lines = {key: line for key, line in self.lines.items() if key in self.CHECKED_LINES}
+        self.lines = shared_lines(tuple((k, v) for k, v in self.lines.items() if k in self.CHECKED_LINES))
+        if not self.facets:
+            self.facets = self.facet_html = NOTHING
         self.related = [sys.intern(slug) for slug in self.related]
         self.category = sys.intern(self.category)
         self.sources = [(sys.intern(title), sys.intern(url)) for title, url in self.sources]
 
     def link_target(self, url):
-        return LinkTarget.of(self.slug, url, self.title, self.abbreviation, self.summary)
+        return LinkTarget.of(self.slug, url, self.title, self.abbreviation)
+
+    def search_names(self):
+        """What its search document holds besides its body (see search.document_text)."""
+        return self.title, self.abbreviation, self.aliases, self.summary
 
 
 @dataclass(slots=True)
@@ -250,7 +265,7 @@ class Content:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-def read_content(root, progress=None, settled=None, stream=False):
+def read_content(root, progress=None, settled=None, stream=False, workers=None):
     """Read and check everything under `root`; returns Content or raises ContentError.
 
     `progress(done, total)`, if given, is called as each term, comparison or quiz file is read.
@@ -258,27 +273,35 @@ def read_content(root, progress=None, settled=None, stream=False):
     (see load_content): their Markdown is not rendered again, and their body_html stays empty.
     With `stream`, term bodies are neither kept nor rendered here: content.render_terms() renders
     them as the caller writes them, and reports missing links into content.problems.
+    `workers`: the processes to read and render in (see parallel.py), which the caller keeps open
+    until it has rendered the terms; by default, processes of its own.
     """
     root = Path(root)
     if not root.is_dir():
         raise ContentError([Problem(display_path(root), 1, "no such content directory")])
     if not (root / "terms").is_dir():
         raise ContentError([Problem(display_path(root / "terms"), 1, "no terms directory: add terms/")])
+    if workers is None:
+        with Workers(file_count(root)) as workers:
+            return read_content(root, progress, settled, stream, workers)
     problems = []
-    folders = [root / name for name in ("terms", "comparisons", "quizzes")]
-    counter = Counter(sum(len(list(f.iterdir())) for f in folders if f.is_dir()), progress)
+    counter = Counter(file_count(root), progress)
     content = Content(
         categories=read_entries(root / "categories.yml", "a category", problems),
         aspects=read_entries(root / "aspects.yml", "an aspect", problems),
-        terms=read_documents(root / "terms", TermFile, TERM_KEYS, "a term file", problems, counter, stream),
+        terms=read_documents(
+            root / "terms", TermFile, TERM_KEYS, "a term file", problems, counter, workers, stream
+        ),
         comparisons=read_documents(
-            root / "comparisons", ComparisonFile, COMPARISON_KEYS, "a comparison", problems, counter
+            root / "comparisons", ComparisonFile, COMPARISON_KEYS, "a comparison", problems, counter, workers
         ),
         stages=[],
         bands=[],
     )
     read_timeline(root / "timeline.yml", content, problems)
-    content.quizzes = read_documents(root / "quizzes", QuizFile, QUIZ_KEYS, "a quiz", problems, counter)
+    content.quizzes = read_documents(
+        root / "quizzes", QuizFile, QUIZ_KEYS, "a quiz", problems, counter, workers
+    )
     for quiz in content.quizzes:
         quiz.entries = read_quiz_questions(quiz, problems)
     content.advisor = read_advisor(root / "advisor.yml", problems)
@@ -299,7 +322,7 @@ def read_content(root, progress=None, settled=None, stream=False):
     # so with problems already found, every body is rendered here.
     content.settled = settled(content) if settled and not problems else set()
     content.problems = problems
-    render_all(content, problems, skip=content.settled, stream=stream and not problems)
+    render_all(content, problems, workers, skip=content.settled, stream=stream and not problems)
     if problems:
         raise ContentError(problems)
     return content
@@ -322,6 +345,12 @@ def read_entries(path, what, problems):
     return entries
 
 
+def file_count(root):
+    """How many files a load of `root` reads one by one: terms, comparisons and quizzes."""
+    folders = [os.path.join(root, name) for name in ("terms", "comparisons", "quizzes")]
+    return sum(len(os.listdir(folder)) for folder in folders if os.path.isdir(folder))
+
+
 class Counter:
     """Counts files read, for a progress report."""
 
@@ -334,10 +363,10 @@ class Counter:
             self.report(self.done, self.total)
 
 
-def read_documents(directory, cls, keys, what, problems, counter, release=False):
+def read_documents(directory, cls, keys, what, problems, counter, workers, release=False):
     """The documents of `directory`; with `release`, each keeps its fingerprint but not its body.
 
-    Each file is read on its own: from PARALLEL_FROM files on, in one process per core.
+    Each file is read on its own, by the `workers`.
     """
     if not directory.is_dir():
         return []
@@ -351,7 +380,7 @@ def read_documents(directory, cls, keys, what, problems, counter, release=False)
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for _, (document, found) in in_parallel(read, paths, len(paths)):
+        for _, (document, found) in workers.map(read, paths):
             counter.tick()
             problems += found
             if document is not None:
@@ -517,51 +546,52 @@ def check_timeline(path, content, problems):
             reader.problem(lines["to"], f"the band ends (“{band.end}”) before it starts (“{band.start}”)")
 
 
-def render_all(content, problems, skip=(), stream=False):
+def render_all(content, problems, workers, skip=(), stream=False):
     """Render every piece of Markdown, and report [[links]] to terms that do not exist.
 
     The terms in `skip` (slugs) are left as they are. With `stream`, term bodies are left to
     content.render_terms(terms), which yields (term, body, Rendered, search text) for each, in order:
-    the text its search document holds (search.document_text), made alongside its HTML.
+    the text its search document holds (search.document_text), made alongside its HTML. Term bodies
+    are rendered by the `workers`.
     """
     # Every term page's URL is the same around its slug: reversed once, not once for each of 100,000
     # terms (a slug needs no quoting).
-    before, after = reverse("glossary:term_detail", args=["SLUG"]).split("SLUG")
-    targets = {t.slug: t.link_target(f"{before}{t.slug}{after}") for t in content.terms}
-    mentions = Mentions(
-        (name, is_abbreviation, targets[t.slug], bool(t.sense))
-        for t in content.terms
-        for name, is_abbreviation in [
-            (t.abbreviation, True),
-            (t.title, False),
-            *((a, False) for a in t.aliases),
-        ]
-        if name
-    )
+    url = tuple(reverse("glossary:term_detail", args=["SLUG"]).split("SLUG"))
+    by_slug = {t.slug: t for t in content.terms}
 
-    renderer = Renderer(targets.get, mentions)
+    def resolve(slug):
+        term = by_slug.get(slug)
+        return term and term.link_target(f"{url[0]}{slug}{url[1]}")
 
-    def render(text, path, first_line, autolink_for=None, rendered=None):
-        rendered = rendered or renderer.render(text, autolink_for, autolink=autolink_for is not None)
+    renderer = Renderer(resolve)  # [[links]] only: other terms' mentions are linked in term bodies
+
+    def render(text, path, first_line, rendered=None):
+        rendered = rendered or renderer.render(text, autolink=False)
         for slug in rendered.missing:
             index = text.find(f"[[{slug}")
             line = first_line + (text.count("\n", 0, index) if index >= 0 else 0)
             Problems(path, problems).problem(
-                line, f"[[{slug}]] links to a term that does not exist{nearest(slug, targets)}"
+                line, f"[[{slug}]] links to a term that does not exist{nearest(slug, by_slug)}"
             )
         return rendered
 
     def render_terms(terms):
-        # Only a term's own body links the first mentions of other terms by itself.
+        # Each process builds its renderer from a file of every term's names; without processes,
+        # the loader builds it.
+        names = workers.share(names_of(content.terms))
+        if names is None:
+            job = functools.partial(render_body, body_renderer(url, names_of(content.terms)))
+        else:
+            job = functools.partial(render_job, (url, names))
         jobs = (
-            (t.body_text(), t.slug if t.autolink else None, t.title, t.abbreviation, t.aliases, t.summary)
+            BodyJob(t.body, t.path, t.body_line, t.slug if t.autolink else None, *t.search_names())
             for t in terms
         )
-        for term, (job, (rendered, search_text)) in zip(
-            terms, render_stream(renderer, jobs, len(terms)), strict=True
-        ):
-            text, autolink_for = job[:2]
-            yield term, text, render(text, term.path, term.body_line, autolink_for, rendered), search_text
+        try:
+            for term, (_, (text, rendered, search_text)) in zip(terms, workers.map(job, jobs), strict=True):
+                yield term, text, render(text, term.path, term.body_line, rendered), search_text
+        finally:
+            workers.close()  # now, not when the load ends: each process holds every term's names
 
     terms = [t for t in content.terms if t.slug not in skip]
     content.render_terms = render_terms
@@ -572,8 +602,10 @@ def render_all(content, problems, skip=(), stream=False):
         rendered = render(document.body, document.path, document.body_line)
         document.body_html, document.links = rendered.html, rendered.linked
     for term in terms:
-        for aspect, (text, line) in term.facets.items():
-            term.facet_html[aspect] = render(text, term.path, line).html
+        if term.facets:
+            term.facet_html = {
+                aspect: render(text, term.path, line).html for aspect, (text, line) in term.facets.items()
+            }
     for quiz in content.quizzes:
         for question in quiz.entries:
             for option in question.options:
@@ -583,67 +615,58 @@ def render_all(content, problems, skip=(), stream=False):
             rule["because_html"] = render(rule["because"], content.advisor.path, lines["because"]).html
 
 
-# Reading files and rendering bodies are most of a load's work, and each file or body is done on its
-# own: a large load does them in one process per core, a window at a time, up to AHEAD windows ahead
-# of the caller, who goes on with the last ones meanwhile (a window is a few megabytes). The
-# processes are forked, so the rendering ones start with the renderer and its names. They normalise
-# each term's text for the search index too.
-PARALLEL_FROM = 2000
-WINDOW = 1000
-AHEAD = 4
-_renderer = None
+def names_of(terms):
+    """What linking to each term needs: (slug, title, abbreviation, aliases, is a secondary sense)."""
+    return ((t.slug, t.title, t.abbreviation, t.aliases, bool(t.sense)) for t in terms)
 
 
-def in_parallel(function, jobs, count):
-    """(job, function(job)) for each of the `count` jobs, in order, as they are asked for."""
-    cores = settings.LOAD_PROCESSES or (
-        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
-    )
-    if count < PARALLEL_FROM or cores < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        for job in jobs:
-            yield job, function(job)
-        return
-    # The forked processes share the loader's memory until they write to it. Frozen, the loader's
-    # objects are left out of their garbage collections, which would otherwise write to every page.
-    with frozen_objects():
-        pool = multiprocessing.get_context("fork").Pool(cores, initializer=gc.enable)
-    with pool:
-        pending = collections.deque()
-        for window in batches(jobs, WINDOW):
-            pending.append((window, pool.map_async(function, window, chunksize=50)))
-            if len(pending) > AHEAD:
-                window, result = pending.popleft()
-                yield from zip(window, result.get(), strict=True)
-        for window, result in pending:
-            yield from zip(window, result.get(), strict=True)
+def body_renderer(url, names):
+    """The Renderer of term bodies: [[links]] and the first mention of any term's name, from names_of()
+    every term. Built once in each process, with LinkTargets of its own."""
+    targets = {}
+
+    def mentions():
+        for slug, title, abbreviation, aliases, secondary in names:
+            target = targets[slug] = LinkTarget.of(slug, f"{url[0]}{slug}{url[1]}", title, abbreviation)
+            for name, is_abbreviation in [
+                (abbreviation, True),
+                (title, False),
+                *((a, False) for a in aliases),
+            ]:
+                if name:
+                    yield name, is_abbreviation, target, secondary
+
+    return Renderer(targets.get, Mentions(mentions()))
 
 
-@contextlib.contextmanager
-def frozen_objects():
-    """Leave every object alive now out of garbage collection until the block ends, or, in another
-    such block, until that one ends."""
-    outer = gc.get_freeze_count()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        if not outer:
-            gc.unfreeze()
+_body_renderer = (None, None)  # (built from, Renderer) in a process of Workers: one, kept between jobs
 
 
-def render_stream(renderer, jobs, count):
-    """(job, render_job(job)) for each of the `count` jobs, in order, as they are asked for."""
-    global _renderer
-    _renderer = renderer
-    try:
-        yield from in_parallel(render_job, jobs, count)
-    finally:
-        _renderer = None
+def render_job(source, job):
+    """render_body() in a process of Workers. `source` is (url, names file): the term page URL
+    around its slug, and what Workers.share() wrote names_of() every term to."""
+    global _body_renderer
+    if _body_renderer[0] != source:
+        url, names = source
+        _body_renderer = (source, body_renderer(url, shared(names)))
+    return render_body(_body_renderer[1], job)
 
 
-def render_job(job):
-    """(Rendered, search text) of a term's body: job is (text, autolink_for, title, abbreviation,
-    aliases, summary)."""
-    text, slug, title, abbreviation, aliases, summary = job
-    rendered = _renderer.render(text, slug, autolink=slug is not None)
-    return rendered, document_text(title, abbreviation, aliases, summary, text)
+class BodyJob(NamedTuple):
+    """A term's body to render, and what its search document holds besides."""
+
+    body: str | None  # None: read it from the file
+    path: str
+    first_line: int
+    autolink_for: str | None  # its slug if it links the first mentions of other terms itself
+    title: str
+    abbreviation: str
+    aliases: list
+    summary: str
+
+
+def render_body(renderer, job):
+    """(body text, Rendered, search text) of a BodyJob."""
+    text = job.body if job.body is not None else read_body(job.path, job.first_line)
+    rendered = renderer.render(text, job.autolink_for, autolink=job.autolink_for is not None)
+    return text, rendered, document_text(job.title, job.abbreviation, job.aliases, job.summary, text)

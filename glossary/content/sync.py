@@ -13,7 +13,8 @@ from django.utils import timezone
 
 from glossary.batches import batches, insert
 from glossary.content.files import ContentError, Problem, display_path, tree_fingerprint
-from glossary.content.read import frozen_objects, read_content
+from glossary.content.parallel import Workers, frozen_objects
+from glossary.content.read import file_count, read_content
 from glossary.content.revisions import record_revision
 from glossary.models import (
     Alias,
@@ -104,53 +105,55 @@ def load_content(root, dry_run=False, overwrite_edits=False, prune=False, full=F
         stored = Term.objects.exclude(source_file="").values_list("slug", "source_hash")
         return {slug for slug, digest in stored.iterator() if digests.get(slug) == digest}
 
-    content = read_content(root, progress, settled, stream=True)
-    documents = {Term: content.terms, Comparison: content.comparisons, Quiz: content.quizzes}
-    # What a load has read lives until the load ends, and the collector would walk its million
-    # objects again each time it looks for cycles: 20 times, 5 s, in a load of 100,000 terms.
-    with frozen_objects(), transaction.atomic():
-        keep, conflicts = {}, []
-        for model, files in documents.items():
-            keep[model], clashes = check_edits(model, files)
-            conflicts += clashes
-        title_clashes = check_titles(content.terms, prune)
-        if title_clashes:
-            raise ContentError(title_clashes)
-        if conflicts and not overwrite_edits:
-            raise EditConflict([problem for problem, _ in conflicts])
-        if conflicts:
-            with reversion.create_revision():
-                reversion.set_comment("Kept before load_glossary --overwrite-edits replaced it")
-                for _, row in conflicts:
-                    reversion.add_to_revision(row)
-        report = Report(
-            {
-                "categories": sync_entries(Category, content.categories),
-                "aspects": sync_entries(Aspect, content.aspects),
-                "terms": sync_terms(content, keep[Term], prune),
-                "comparisons": sync_comparisons(content.comparisons, keep[Comparison], prune),
-                "timeline": sync_timeline(content.stages, content.bands),
-                "quizzes": sync_quizzes(content.quizzes, keep[Quiz], prune),
-                "advisor": sync_advisor(content.advisor),
-            }
-        )
-        if content.problems:  # [[links]] to nowhere, found as term bodies were rendered: undo it all
-            raise ContentError(content.problems)
-        # Updates only: a created entry's version is written when the admin first changes it.
-        record_revision(
-            f"Loaded from {display_path(root)} by load_glossary",
-            [model.objects.filter(slug__in=report.counts[name].updated) for model, name in DOCUMENTS],
-        )
-        if report.changed:
-            ContentVersion.bump()
-        if not dry_run and (loaded, names) != (fingerprint, content.names_digest):
-            ContentVersion.current()
-            ContentVersion.objects.filter(pk=1).update(
-                loaded_fingerprint=fingerprint, loaded_names=content.names_digest
+    # Forked now, while the loader is small (see parallel.py); they end once the bodies are rendered.
+    with Workers(file_count(root)) as workers:
+        content = read_content(root, progress, settled, stream=True, workers=workers)
+        documents = {Term: content.terms, Comparison: content.comparisons, Quiz: content.quizzes}
+        # What a load has read lives until the load ends, and the collector would walk its million
+        # objects again each time it looks for cycles: 20 times, 5 s, in a load of 100,000 terms.
+        with frozen_objects(), transaction.atomic():
+            keep, conflicts = {}, []
+            for model, files in documents.items():
+                keep[model], clashes = check_edits(model, files)
+                conflicts += clashes
+            title_clashes = check_titles(content.terms, prune)
+            if title_clashes:
+                raise ContentError(title_clashes)
+            if conflicts and not overwrite_edits:
+                raise EditConflict([problem for problem, _ in conflicts])
+            if conflicts:
+                with reversion.create_revision():
+                    reversion.set_comment("Kept before load_glossary --overwrite-edits replaced it")
+                    for _, row in conflicts:
+                        reversion.add_to_revision(row)
+            report = Report(
+                {
+                    "categories": sync_entries(Category, content.categories),
+                    "aspects": sync_entries(Aspect, content.aspects),
+                    "terms": sync_terms(content, keep[Term], prune),
+                    "comparisons": sync_comparisons(content.comparisons, keep[Comparison], prune),
+                    "timeline": sync_timeline(content.stages, content.bands),
+                    "quizzes": sync_quizzes(content.quizzes, keep[Quiz], prune),
+                    "advisor": sync_advisor(content.advisor),
+                }
             )
-        if dry_run:
-            # The same code path as a real load, so the report is exact; then nothing is kept.
-            transaction.set_rollback(True)
+            if content.problems:  # [[links]] to nowhere, found as term bodies were rendered: undo it all
+                raise ContentError(content.problems)
+            # Updates only: a created entry's version is written when the admin first changes it.
+            record_revision(
+                f"Loaded from {display_path(root)} by load_glossary",
+                [model.objects.filter(slug__in=report.counts[name].updated) for model, name in DOCUMENTS],
+            )
+            if report.changed:
+                ContentVersion.bump()
+            if not dry_run and (loaded, names) != (fingerprint, content.names_digest):
+                ContentVersion.current()
+                ContentVersion.objects.filter(pk=1).update(
+                    loaded_fingerprint=fingerprint, loaded_names=content.names_digest
+                )
+            if dry_run:
+                # The same code path as a real load, so the report is exact; then nothing is kept.
+                transaction.set_rollback(True)
     return report
 
 
