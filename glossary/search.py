@@ -26,10 +26,15 @@ MAX_WORDS = 8
 MAX_RESULTS = 20
 
 
-def normalize(text):
-    """Lowercase words without accents or punctuation: "c.G.M.P." -> "c g m p", "cGMP" -> "cgmp"."""
-    text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
-    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.casefold()).split())
+TOKEN_RE = re.compile(r"[a-z0-9]+")
+
+
+def tokens(text):
+    """Lowercase words without accents or punctuation: "c.G.M.P." -> c, g, m, p; "cGMP" -> cgmp."""
+    text = text or ""
+    if not text.isascii():  # most text is: it needs no decomposing (a load normalises 100,000 bodies)
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return TOKEN_RE.findall(text.lower())
 
 
 @functools.lru_cache(maxsize=10_000)  # the same few thousand words make up most text
@@ -47,7 +52,7 @@ def singular(word):
 
 
 def words(text):
-    return [singular(w) for w in normalize(text).split()]
+    return list(map(singular, tokens(text)))
 
 
 def key(text):
@@ -175,14 +180,16 @@ def document_text(title, abbreviation, aliases, summary, body):
     return " ".join(words(" ".join([title, abbreviation, *aliases, summary, body])))
 
 
-def write_index(entries):
+def write_index(entries, new=frozenset()):
     """Replace the search rows of terms given as (id, title, abbreviation, aliases, document_text()).
 
-    Returns the words of their names, for add_vocabulary().
+    The terms whose ids are in `new` were just created and have none yet. Returns the words of their
+    names, for add_vocabulary().
     """
-    term_ids = [entry[0] for entry in entries]
-    SearchName.objects.filter(term_id__in=term_ids).delete()
-    SearchDocument.objects.filter(term_id__in=term_ids).delete()
+    term_ids = [entry[0] for entry in entries if entry[0] not in new]
+    if term_ids:
+        SearchName.objects.filter(term_id__in=term_ids).delete()
+        SearchDocument.objects.filter(term_id__in=term_ids).delete()
     names, vocabulary = [], set()
     for term_id, title, abbreviation, aliases, _ in entries:
         named = [(SearchName.Kind.NAME, title), (SearchName.Kind.NAME, abbreviation)]

@@ -193,6 +193,8 @@ def test_the_index_is_built_at_load_time_for_every_term(glossary):
 def test_the_words_are_normalised_the_same_way_for_both_databases():
     assert key("Contract Research Organizations") == "contract research organization"
     assert key("c.G.M.P.") == "c g m p"
+    # Accents, ligatures and other letters of the same word come out as plain ASCII, as typed.
+    assert key("Crème BRÛLÉE ﬁlling") == "creme brulee filling"
     assert singular("studies") == "study"
     assert singular("process") == "process"
     assert "cdmo" in deletions("cdmo") and "cdm" in deletions("cdmo")

@@ -316,10 +316,11 @@ def tally(files, existing, removed, created, changed, kept=(), missing=()):
     return counts
 
 
-def replace_rows(model, owner_field, owner_ids, fields, rows):
-    """Replace every row of `model` owned by `owner_ids` with `rows`: tuples of values for `fields`,
-    from an iterable made as it is written."""
-    for owners in batches(owner_ids, BATCH):  # a query with 100,000 ids costs more to build than many
+def replace_rows(model, owner_field, stale, fields, rows):
+    """Write `rows` of `model` (tuples of values for `fields`, from an iterable made as it is written),
+    in place of every row owned by `stale` (ids). Owners created by this load own none yet: a cold
+    load of 100,000 terms would otherwise issue a thousand DELETEs that find nothing."""
+    for owners in batches(stale, BATCH):  # a query with 100,000 ids costs more to build than many
         model.objects.filter(**{f"{owner_field}__in": owners}).delete()
     insert(model, fields, rows)
 
@@ -372,7 +373,7 @@ def sync_terms(content, keep=frozenset(), prune=False):
             },
         )
         ids = dict(rows.values_list("slug", "id"))
-        write_owned(batch, [ids[s] for s in changed_children + new], ids, aspect_ids)
+        write_owned(batch, [ids[s] for s in changed_children], [ids[s] for s in new], ids, aspect_ids)
         relations += [f for f in batch if f.slug in changed_relations or f.slug in new]
         created += new
         written = {t.slug for t in updated} | set(changed_children) | set(changed_relations) | set(new)
@@ -383,7 +384,8 @@ def sync_terms(content, keep=frozenset(), prune=False):
                 (ids[f.slug], f.title, f.abbreviation, f.aliases, search_texts[f.slug])
                 for f in batch
                 if f.slug in written
-            ]
+            ],
+            new={ids[s] for s in new},
         )
         add_vocabulary(names)
         for f in batch:
@@ -394,12 +396,12 @@ def sync_terms(content, keep=frozenset(), prune=False):
 
     # Relations need every term to exist, so they come last.
     ids = dict(Term.objects.values_list("slug", "id"))
-    owners = [ids[f.slug] for f in relations]
+    stale = [ids[f.slug] for f in relations if f.slug in existed]
     for relation, attribute in ((Term.related.through, "related"), (Term.links.through, "links")):
         replace_rows(
             relation,
             "from_term_id",
-            owners,
+            stale,
             ("from_term_id", "to_term_id"),
             ((ids[f.slug], ids[o]) for f in relations for o in getattr(f, attribute)),
         )
@@ -431,24 +433,25 @@ def compare_terms(files, existing):
     return changed_children, changed_relations
 
 
-def write_owned(files, owners, ids, aspect_ids):
-    """Aliases, sources and facets belong to one term each: replace all of the `owners`' (term ids)."""
-    owner_ids = set(owners)
+def write_owned(files, changed, new, ids, aspect_ids):
+    """Aliases, sources and facets belong to one term each: replace all of the `changed` terms' (ids)
+    and write those of the `new` ones."""
+    owner_ids = {*changed, *new}
     owned = [f for f in files if ids[f.slug] in owner_ids]
     replace_rows(
-        Alias, "term_id", owners, ("term_id", "name"), ((ids[f.slug], n) for f in owned for n in f.aliases)
+        Alias, "term_id", changed, ("term_id", "name"), ((ids[f.slug], n) for f in owned for n in f.aliases)
     )
     replace_rows(
         Source,
         "term_id",
-        owners,
+        changed,
         ("term_id", "title", "url"),
         ((ids[f.slug], t, u) for f in owned for t, u in f.sources),
     )
     replace_rows(
         Facet,
         "term_id",
-        owners,
+        changed,
         ("term_id", "aspect_id", "text", "text_html"),
         (
             (ids[f.slug], aspect_ids[a], text, f.facet_html[a])
@@ -492,18 +495,18 @@ def sync_comparisons(files, keep=frozenset(), prune=False):
     ids = dict(Comparison.objects.values_list("slug", "id"))
     by_slug = {f.slug: f for f in files}
     slugs = changed_rows + created
-    owners = [ids[s] for s in slugs]
+    stale = [ids[s] for s in changed_rows]
     replace_rows(
         ComparisonTerm,
         "comparison_id",
-        owners,
+        stale,
         ("comparison_id", "term_id", "position"),
         ((ids[s], term_ids[t], i) for s in slugs for i, t in enumerate(by_slug[s].terms)),
     )
     replace_rows(
         ComparisonAspect,
         "comparison_id",
-        owners,
+        stale,
         ("comparison_id", "aspect_id", "position"),
         ((ids[s], aspect_ids[a], i) for s in slugs for i, a in enumerate(by_slug[s].aspects)),
     )
@@ -511,7 +514,7 @@ def sync_comparisons(files, keep=frozenset(), prune=False):
     replace_rows(
         links,
         "comparison_id",
-        owners,
+        stale,
         ("comparison_id", "term_id"),
         ((ids[s], term_ids[t]) for s in slugs for t in by_slug[s].links),
     )
