@@ -6,7 +6,7 @@ import pytest
 
 from glossary.content import load_content, read_content
 from glossary.models import Term
-from glossary.rendering import WORD_RE, Mentions, fold
+from glossary.rendering import WORD_RE, LinkTarget, Mentions, fold
 from tests.conftest import CONTENT_DIR, term_file, term_form
 
 BODY = """\
@@ -141,3 +141,26 @@ def test_looking_only_where_a_name_can_end_finds_what_trying_every_word_finds():
         assert [target.slug for _, _, target in mentions.find(text, set())] == expected, text
         found_anything += bool(expected)
     assert found_anything > 100
+
+
+def test_the_longest_name_that_starts_at_a_word_is_the_mention():
+    def target(slug):
+        return LinkTarget(slug, f"/terms/{slug}/", slug)
+
+    mentions = Mentions(
+        (name, False, target(slug), False)
+        for name, slug in [
+            ("Drug", "drug"),
+            ("Drug product", "drug-product"),
+            ("Drug product manufacturing site", "site"),
+        ]
+    )
+
+    def found(text, skip=()):
+        return [(text[start:end], t.slug) for start, end, t in mentions.find(text, set(skip))]
+
+    assert found("A drug product manufacturing site.") == [("drug product manufacturing site", "site")]
+    assert found("A drug product manufacturing plan.") == [("drug product", "drug-product")]
+    assert found("Drug products, then a drug.") == [("Drug products", "drug-product"), ("drug", "drug")]
+    # A name already linked gives way to the next longest, never to nothing.
+    assert found("A drug product manufacturing site.", skip={"site"}) == [("drug product", "drug-product")]

@@ -94,6 +94,14 @@ def test_a_second_run_over_unchanged_content_writes_nothing(good, options):
     assert database_state() == before
 
 
+def test_a_first_load_deletes_nothing_as_there_is_nothing_to_replace(good):
+    with CaptureQueriesContext(connection) as queries:
+        load(good.path)
+
+    assert Term.objects.count() == 2
+    assert [q["sql"] for q in queries if q["sql"].split()[0].upper() == "DELETE"] == []
+
+
 def test_a_reload_with_nothing_changed_reads_no_file_and_reports_like_a_full_one(good, monkeypatch):
     load(good.path)
     full, _ = load(good.path, "--full")

@@ -122,13 +122,10 @@ class Document:
         return self._digest
 
     def release_body(self):
-        """Forget the body, to be read again from the file when needed (body_text): a load of
-        100,000 terms never holds them all. The digest is taken first."""
+        """Forget the body, to be read again from the file when it is rendered (render_body): a load
+        of 100,000 terms never holds them all. The digest is taken first."""
         self.digest  # noqa: B018
         self.body = None
-
-    def body_text(self):
-        return self.body if self.body is not None else read_body(self.path, self.body_line)
 
     def pack(self):
         """Share the strings that files repeat: a load of 100,000 terms holds every file read."""
