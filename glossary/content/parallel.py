@@ -24,7 +24,7 @@ PARALLEL_FROM = 2000
 # Jobs go out a window at a time, up to AHEAD windows ahead of the caller, who goes on with the last
 # ones meanwhile (a window is a few megabytes).
 WINDOW = 1000
-AHEAD = 4
+AHEAD = 2
 
 
 class Workers:
