@@ -4,15 +4,16 @@
     .venv/bin/python -m bench.load --sizes 1000
     .venv/bin/python -m bench.load --sizes 100000 --processes 1   # the loader alone: less memory, slower
 
-Each size runs in its own process on its own SQLite database under /tmp, so its peak memory (over the
-three loads) is that size's alone. A load of 2,000 terms or more reads and renders in one forked
-process per core, so peak memory is that of all the processes together (see MemorySampler); the
-loader's own peak is shown too. Terms are written as real content
+Each size has its own SQLite database under /tmp, and each of its three loads runs in a process of its
+own, as each `load_glossary` does; peak memory is the highest of the three. A load of 2,000 terms or
+more reads and renders in one forked process per core, so peak memory is that of all the processes
+together (see MemorySampler); the loader's own peak is shown too. Terms are written as real content
 files: titles, an abbreviation, other names, a source, related terms and a body of a few hundred words
 with [[links]] and other terms named in passing (which the loader links).
 """
 
 import argparse
+import json
 import os
 import random
 import re
@@ -103,35 +104,58 @@ def run_one(size):
     django.setup()
     from django.core.management import call_command
 
-    from glossary.content import load_content
-
     call_command("migrate", verbosity=0)
     content = workdir / "content"
     write_content(content, size)
 
+    cold = timed_load(content)
+    unchanged = timed_load(content)
+    assert not unchanged["changed"]
+    for path in sorted((content / "terms").iterdir())[: max(1, size // 100)]:
+        path.write_text(path.read_text().replace("A generated term", "A changed term"))
+    changed = timed_load(content)
+    assert changed["updated"] == max(1, size // 100)
+
+    loads = (cold, unchanged, changed)
+    print(
+        f"| {size:,} | {cold['seconds']:.1f} | {unchanged['seconds']:.1f} | {changed['seconds']:.1f} "
+        f"| {max(load['all'] for load in loads):.0f} | {max(load['loader'] for load in loads):.0f} |",
+        flush=True,
+    )
+
+
+def timed_load(content):
+    """One load_content() of `content` in a process of its own, as each `load_glossary` runs: a
+    process that has loaded once already holds more memory, which its forked processes would share."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.load", "--load", str(content)],
+        check=True,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    return json.loads(result.stdout)
+
+
+def load_once(content):
+    """The --load side of timed_load(): the database is the one in the environment."""
+    import django
+
+    django.setup()
+    from glossary.content import load_content
+
     sampler = MemorySampler()
     sampler.start()
     started = time.perf_counter()
-    load_content(content)
-    cold = time.perf_counter() - started
-
-    started = time.perf_counter()
     report = load_content(content)
-    unchanged = time.perf_counter() - started
-    assert not report.changed
-
-    for path in sorted((content / "terms").iterdir())[: max(1, size // 100)]:
-        path.write_text(path.read_text().replace("A generated term", "A changed term"))
-    started = time.perf_counter()
-    report = load_content(content)
-    changed = time.perf_counter() - started
-    assert len(report.counts["terms"].updated) == max(1, size // 100)
-
-    total = sampler.stop()
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(
-        f"| {size:,} | {cold:.1f} | {unchanged:.1f} | {changed:.1f} | {total:.0f} | {peak:.0f} |", flush=True
-    )
+    seconds = time.perf_counter() - started
+    result = {
+        "seconds": seconds,
+        "all": sampler.stop(),
+        "loader": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "changed": report.changed,
+        "updated": len(report.counts["terms"].updated),
+    }
+    print(json.dumps(result))
 
 
 def main():
@@ -144,7 +168,11 @@ def main():
         help="LOAD_PROCESSES: 1 loads in one process; 0 (default) one per core",
     )
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--load", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.load:
+        load_once(args.load)
+        return
     if args.one:
         run_one(args.sizes[0])
         return
