@@ -5,7 +5,7 @@ import os
 
 from glossary.content import load_content, parallel, read
 from glossary.content.parallel import PARALLEL_FROM, Workers, shared
-from tests.conftest import CONTENT_DIR
+from tests.conftest import CONTENT_DIR, term_file
 
 
 def test_workers_hand_their_processes_every_item_shared_in_order(settings):
@@ -42,4 +42,23 @@ def test_a_large_load_forks_before_it_reads_a_file_and_its_processes_end_with_th
     load_content(CONTENT_DIR)
 
     assert events[0] == "fork" and events.count("fork") == 1  # once, before the first file is read
+    assert multiprocessing.active_children() == []
+
+
+def test_a_reload_renders_its_few_changed_bodies_in_the_loader(db, content, monkeypatch, settings):
+    settings.LOAD_PROCESSES = 2
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 3)
+    for slug in ("one", "two", "three"):
+        content.write(slug, term_file(slug.title(), "A term."))
+    load_content(content.path)
+    content.write("two", term_file("Two", "A term.", body="Changed."))
+    rendered = []  # by the loader: the processes' own calls are not seen here
+    render_body = read.render_body
+    monkeypatch.setattr(
+        read, "render_body", lambda *args: rendered.append(args[1].path) or render_body(*args)
+    )
+
+    load_content(content.path)
+
+    assert [os.path.basename(path) for path in rendered] == ["two.md"]
     assert multiprocessing.active_children() == []

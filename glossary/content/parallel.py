@@ -59,6 +59,12 @@ class Workers:
             self.folder.cleanup()
             self.folder = None
 
+    def close_if_few(self, count):
+        """End the processes if `count` jobs are too few for them: a reload after a few files changed
+        renders those bodies as fast in the loader, with one names index instead of one in each."""
+        if count < PARALLEL_FROM:
+            self.close()
+
     def map(self, function, jobs):
         """(job, function(job)) for each job, in order, as they are asked for."""
         if self.pool is None:

@@ -573,6 +573,7 @@ def render_all(content, problems, workers, skip=(), stream=False):
         return rendered
 
     def render_terms(terms):
+        workers.close_if_few(len(terms))
         # Each process builds its renderer from a file of every term's names; without processes,
         # the loader builds it.
         names = workers.share(names_of(content.terms))

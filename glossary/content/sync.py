@@ -8,7 +8,7 @@ from pathlib import Path
 
 import reversion
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from glossary.batches import batches, insert
@@ -350,9 +350,17 @@ def sync_terms(content, keep=frozenset(), prune=False):
             f.body, f.body_html, f.links = body, result.html, [slugs.get(s, s) for s in result.linked]
             search_texts[f.slug] = search_text
         rows = Term.objects.filter(slug__in=[f.slug for f in batch])
+        # Of the terms they are related or link to, only the slugs are compared: not their bodies.
+        slugs_only = Term.objects.only("slug")
         existing = {
             t.slug: t
-            for t in rows.prefetch_related("aliases", "sources", "related", "links", "facets__aspect")
+            for t in rows.prefetch_related(
+                "aliases",
+                "sources",
+                Prefetch("related", queryset=slugs_only),
+                Prefetch("links", queryset=slugs_only),
+                "facets__aspect",
+            )
         }
         existed |= existing.keys()
         changed_children, changed_relations = compare_terms(batch, existing)
