@@ -1,10 +1,15 @@
 """The processes a large load reads and renders in (glossary/content/parallel.py)."""
 
+import io
 import multiprocessing
 import os
 
+import pytest
+from django.core.management import CommandError, call_command
+
 from glossary.content import load_content, parallel, read
 from glossary.content.parallel import PARALLEL_FROM, Workers, shared
+from glossary.models import Term
 from tests.conftest import CONTENT_DIR, term_file
 
 
@@ -61,4 +66,20 @@ def test_a_reload_renders_its_few_changed_bodies_in_the_loader(db, content, monk
     load_content(content.path)
 
     assert [os.path.basename(path) for path in rendered] == ["two.md"]
+    assert multiprocessing.active_children() == []
+
+
+def test_a_process_that_dies_fails_the_load_with_a_clear_error_and_writes_nothing(
+    db, content, monkeypatch, settings
+):
+    settings.LOAD_PROCESSES = 2
+    monkeypatch.setattr(parallel, "PARALLEL_FROM", 1)
+    for slug in ("one", "two"):
+        content.write(slug, term_file(slug.title(), "A term."))
+    monkeypatch.setattr(read, "render_body", lambda *args: os._exit(9))  # as if killed, in a process
+
+    with pytest.raises(CommandError, match="ended before its work was done.*Nothing was loaded"):
+        call_command("load_glossary", str(content.path), stdout=io.StringIO())
+
+    assert not Term.objects.exists()
     assert multiprocessing.active_children() == []

@@ -9,6 +9,7 @@ the bodies: each builds its own index of names from a file the loader writes for
 """
 
 import collections
+import concurrent.futures
 import contextlib
 import gc
 import multiprocessing
@@ -19,6 +20,17 @@ import tempfile
 from django.conf import settings
 
 from glossary.batches import batches
+
+
+class ProcessLost(Exception):
+    """A process ended before its work was done: killed, say, for want of memory."""
+
+    def __init__(self):
+        super().__init__(
+            "a process reading or rendering content ended before its work was done (killed, perhaps, "
+            "for want of memory); LOAD_PROCESSES=1 loads in one process, with less memory"
+        )
+
 
 PARALLEL_FROM = 2000
 # Jobs go out a window at a time, up to AHEAD windows ahead of the caller, who goes on with the last
@@ -40,10 +52,14 @@ class Workers:
         )
         self.pool, self.folder = None, None
         if count >= PARALLEL_FROM and cores >= 2 and "fork" in multiprocessing.get_all_start_methods():
-            # Frozen, the loader's objects are left out of the processes' garbage collections, which
-            # would otherwise write to every page they share with the loader.
+            # An executor, not a multiprocessing.Pool: if a process dies, a Pool waits forever for
+            # its work, an executor says so. Frozen, the loader's objects are left out of the
+            # processes' garbage collections, which would otherwise write to every page they share.
             with frozen_objects():
-                self.pool = multiprocessing.get_context("fork").Pool(cores, initializer=gc.enable)
+                self.pool = concurrent.futures.ProcessPoolExecutor(
+                    cores, mp_context=multiprocessing.get_context("fork"), initializer=gc.enable
+                )
+                self.pool.submit(int).result()  # it forks at its first job: now, while the loader is small
 
     def __enter__(self):
         return self
@@ -53,7 +69,8 @@ class Workers:
 
     def close(self):
         if self.pool is not None:
-            self.pool.terminate()
+            # At most the jobs under way finish (a few milliseconds); the others are dropped.
+            self.pool.shutdown(cancel_futures=True)
             self.pool = None
         if self.folder is not None:
             self.folder.cleanup()
@@ -72,13 +89,16 @@ class Workers:
                 yield job, function(job)
             return
         pending = collections.deque()
-        for window in batches(jobs, WINDOW):
-            pending.append((window, self.pool.map_async(function, window, chunksize=50)))
-            if len(pending) > AHEAD:
-                window, result = pending.popleft()
-                yield from zip(window, result.get(), strict=True)
-        for window, result in pending:
-            yield from zip(window, result.get(), strict=True)
+        try:
+            for window in batches(jobs, WINDOW):
+                pending.append((window, self.pool.map(function, window, chunksize=50)))
+                if len(pending) > AHEAD:
+                    window, results = pending.popleft()
+                    yield from zip(window, results, strict=True)
+            for window, results in pending:
+                yield from zip(window, results, strict=True)
+        except concurrent.futures.process.BrokenProcessPool:
+            raise ProcessLost() from None
 
     def share(self, items):
         """A file the processes can read `items` back from, one by one, with shared(); None when

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from glossary.content import ContentError, display_path, load_content
+from glossary.content.parallel import ProcessLost
 
 # Files read between two progress lines, on a load large enough to show them.
 PROGRESS_EVERY = 1000
@@ -53,6 +54,8 @@ class Command(BaseCommand):
             raise CommandError(
                 f"{count} problem{'s' if count != 1 else ''} found in {display_path(path)}; nothing was loaded."
             ) from None
+        except ProcessLost as e:
+            raise CommandError(f"{e}. Nothing was loaded.") from None
 
         if dry_run:
             self.stdout.write("Dry run: nothing was written. The load would have changed:")
