@@ -59,3 +59,15 @@ def insert(model, fields, rows, ignore_conflicts=False, size=1000):
                     for i, f in prepared:
                         row[i] = prepare(i, f, row[i])
             cursor.executemany(sql, batch)
+
+
+def replace_rows(model, owner_field, stale, fields, rows):
+    """insert() `rows` of `model` in place of every row owned by `stale` (ids in `owner_field`).
+
+    Owners just created own none yet: leaving them out of `stale` spares a cold load of 100,000 terms
+    a thousand DELETEs that find nothing. They go 500 owners at a time: a query with 100,000 ids
+    costs more to build than many small ones.
+    """
+    for owners in batches(stale, 500):
+        model.objects.filter(**{f"{owner_field}__in": owners}).delete()
+    insert(model, fields, rows)

@@ -115,9 +115,8 @@ class Mentions:
 
     Abbreviations match with their exact capitals (so "IND" but not "ind"), other names in any case and
     in the plural. Matching walks the words of the text once: no pattern is built from every name.
-    Names are kept as strings, their folded words joined by spaces: at 100,000 terms, tuples would
-    take more memory, and each lookup of one would write to it (its reference count), so the
-    rendering processes, which share these sets with the loader, would soon each hold a copy.
+    Names are kept as strings, their folded words joined by spaces: at 100,000 terms, tuples would take
+    twice the memory, and each rendering process holds an index of its own (content/parallel.py).
     """
 
     def __init__(self, entries):

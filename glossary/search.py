@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from glossary.batches import batches, insert
+from glossary.batches import batches, insert, replace_rows
 from glossary.models import SearchDocument, SearchName, SearchWord, Term
 
 MAX_QUERY_LENGTH = 200
@@ -186,10 +186,7 @@ def write_index(entries, new=frozenset()):
     The terms whose ids are in `new` were just created and have none yet. Returns the words of their
     names, for add_vocabulary().
     """
-    term_ids = [entry[0] for entry in entries if entry[0] not in new]
-    if term_ids:
-        SearchName.objects.filter(term_id__in=term_ids).delete()
-        SearchDocument.objects.filter(term_id__in=term_ids).delete()
+    stale = [entry[0] for entry in entries if entry[0] not in new]
     names, vocabulary = [], set()
     for term_id, title, abbreviation, aliases, _ in entries:
         named = [(SearchName.Kind.NAME, title), (SearchName.Kind.NAME, abbreviation)]
@@ -201,8 +198,8 @@ def write_index(entries, new=frozenset()):
                 vocabulary.update(w for w in name_key.split() if not w.isdigit())  # "211": no typos to fix
                 if len(name_compact) <= MAX_COMPACT_WORD:
                     vocabulary.add(name_compact)
-    insert(SearchName, ("term_id", "kind", "name", "key", "compact"), names)
-    insert(SearchDocument, ("term_id", "text"), [(entry[0], entry[4]) for entry in entries])
+    replace_rows(SearchName, "term_id", stale, ("term_id", "kind", "name", "key", "compact"), names)
+    replace_rows(SearchDocument, "term_id", stale, ("term_id", "text"), [(e[0], e[4]) for e in entries])
     return vocabulary
 
 

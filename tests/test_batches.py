@@ -1,12 +1,13 @@
-"""Writing many rows: glossary.batches.insert(), which the loader and the search index use."""
+"""Writing many rows: glossary.batches.insert() and replace_rows(), which the loader and the search
+index use."""
 
 import datetime
 
 import pytest
 from django.db import IntegrityError
 
-from glossary.batches import insert
-from glossary.models import SearchWord, Term
+from glossary.batches import insert, replace_rows
+from glossary.models import Alias, SearchWord, Term
 
 
 def test_insert_writes_every_row_or_none(transactional_db):
@@ -44,3 +45,17 @@ def test_insert_prepares_dates_and_times_as_their_fields_do(db):
 
     term = Term.objects.get()
     assert (term.reviewed, term.loaded, term.created) == (datetime.date(2026, 11, 25), loaded, loaded)
+
+
+def test_replace_rows_deletes_only_the_rows_of_the_stale_owners(db, make_term):
+    cmo, cro, cdmo = (make_term(slug=slug, title=slug.upper()) for slug in ("cmo", "cro", "cdmo"))
+    insert(Alias, ("term_id", "name"), [(cmo.pk, "old cmo name"), (cro.pk, "cro name")])
+
+    # cmo's rows are replaced, cro's stay, and cdmo, new, gets its first.
+    replace_rows(Alias, "term_id", [cmo.pk], ("term_id", "name"), [(cmo.pk, "new"), (cdmo.pk, "first")])
+
+    assert sorted(Alias.objects.values_list("term__slug", "name")) == [
+        ("cdmo", "first"),
+        ("cmo", "new"),
+        ("cro", "cro name"),
+    ]

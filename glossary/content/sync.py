@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from glossary.batches import batches, insert
+from glossary.batches import batches, insert, replace_rows
 from glossary.content.files import ContentError, Problem, display_path, tree_fingerprint
 from glossary.content.parallel import Workers, frozen_objects
 from glossary.content.read import file_count, read_content
@@ -314,15 +314,6 @@ def tally(files, existing, removed, created, changed, kept=(), missing=()):
     counts.unchanged = [f.slug for f in files if f.slug in existing and f.slug not in changed]
     counts.kept, counts.missing = sorted(kept), sorted(missing)
     return counts
-
-
-def replace_rows(model, owner_field, stale, fields, rows):
-    """Write `rows` of `model` (tuples of values for `fields`, from an iterable made as it is written),
-    in place of every row owned by `stale` (ids). Owners created by this load own none yet: a cold
-    load of 100,000 terms would otherwise issue a thousand DELETEs that find nothing."""
-    for owners in batches(stale, BATCH):  # a query with 100,000 ids costs more to build than many
-        model.objects.filter(**{f"{owner_field}__in": owners}).delete()
-    insert(model, fields, rows)
 
 
 def sync_terms(content, keep=frozenset(), prune=False):
