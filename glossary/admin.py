@@ -1,12 +1,25 @@
-from django.contrib import admin
+"""The admin. Every record has one owner (README, "Who owns what"):
+
+- Terms (with their other names, sources and facets), comparisons, quizzes and their questions are
+  edited here as well as in their files (EntryAdmin): each save takes the content lock, refuses to
+  overwrite a change made since the form was opened, and marks the entry edited so that no load
+  reverts it and the next export writes it out. They have history, and a revert goes through the
+  same save.
+- Categories, aspects, the timeline and the advisor belong to their files (FileOwnedAdmin): shown
+  here, read-only, with the file to change.
+"""
+
+import reversion
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db import transaction
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
+from reversion.models import Version
 from reversion_compare.admin import CompareVersionAdmin
 
-from glossary.content.revisions import loaded_version
+from glossary.apps import one_version_bump
 from glossary.forms import ComparisonAdminForm, FacetForm, SourceForm, TermAdminForm
 from glossary.health import report
 from glossary.models import (
@@ -15,79 +28,152 @@ from glossary.models import (
     Band,
     Category,
     Comparison,
-    ComparisonAspect,
-    ComparisonTerm,
+    Deletion,
     Facet,
+    FormerSlug,
     Source,
     Stage,
     Term,
+    lock_content,
+    mark_edited,
+    rerender,
+    unexported,
 )
-from glossary.quiz.models import Option
-from glossary.rendering import render_markdown, wikilink_slugs
 from glossary.search import index_terms
 
 
-def linking_to(slugs):
-    """Everything whose stored HTML links to one of these terms: {model: [pk, ...]}.
-
-    Collected before a delete, since the recorded links of a term go with it.
-    """
-    text = Q(pk__in=[])
-    feedback = Q(pk__in=[])
-    for slug in slugs:
-        text |= Q(text__contains=f"[[{slug}")
-        feedback |= Q(feedback__contains=f"[[{slug}")
-    return {
-        Term: list(
-            Term.objects.filter(links__slug__in=slugs).exclude(slug__in=slugs).values_list("pk", flat=True)
-        ),
-        Comparison: list(Comparison.objects.filter(links__slug__in=slugs).values_list("pk", flat=True)),
-        Facet: list(Facet.objects.filter(text).values_list("pk", flat=True)),
-        Option: list(Option.objects.filter(feedback).values_list("pk", flat=True)),
-    }
+# A term's versions hold what its file holds: not its rendered HTML or its links, which every save
+# derives again (a revert goes through the same save), so no revert depends on another term's row.
+for owned in (Alias, Source, Facet, FormerSlug):
+    reversion.register(owned)
+reversion.register(Term, follow=["aliases", "sources", "facets", "former_slugs"], exclude=["body_html", "links"])
 
 
-# Content besides term bodies that links to terms: its Markdown field and its stored HTML field.
-RENDERED_FIELDS = {
-    Comparison: ("body", "body_html"),
-    Facet: ("text", "text_html"),
-    Option: ("feedback", "feedback_html"),
-}
+def save_revision(entry, comment, date=None):
+    """A revision of `entry` (and what it follows) alone."""
+    with reversion.create_revision():
+        reversion.set_comment(comment)
+        if date:
+            reversion.set_date_created(date)
+        reversion.add_to_revision(entry)
 
 
-def rerender(linking):
-    """Render again what linking_to() found, so its links show the terms' current names (or none)."""
-    Term.objects.filter(pk__in=linking[Term]).rerender()
-    for model, (source, html) in RENDERED_FIELDS.items():
-        rows = list(model.objects.filter(pk__in=linking[model]))
-        targets = Term.objects.link_targets(set().union(*(wikilink_slugs(getattr(r, source)) for r in rows)))
-        for row in rows:
-            setattr(row, html, render_markdown(getattr(row, source), targets.get).html)
-        model.objects.bulk_update(rows, [html])
+def keep_loaded_version(entry):
+    """Before the admin first changes an entry a load created: its version "as loaded", which the
+    load itself does not write (a first load of 10,000 terms would take twice as long)."""
+    if entry.source_file and not Version.objects.get_for_object(entry).exists():
+        save_revision(entry, f"As loaded from {entry.source_file}", entry.loaded)
 
 
-class RenderedBodyMixin:
-    """The form rendered the body while checking it; store that HTML (never edited by hand).
+class UnexportedFilter(admin.SimpleListFilter):
+    title = "admin edits"
+    parameter_name = "unexported"
 
-    Also marks the entry as edited in the admin, by whom and when, so that the next load of its
-    file will not overwrite the edit silently; and keeps a version of a loaded entry as it was
-    loaded before its first change (see content/revisions.py).
-    """
+    def lookups(self, request, model_admin):
+        return [("yes", "Not yet exported to files")]
+
+    def queryset(self, request, queryset):
+        return unexported(queryset) if self.value() == "yes" else queryset
+
+
+class EntryAdmin(CompareVersionAdmin):
+    """An entry editable here and in its file: see the module's docstring."""
+
+    list_filter = [UnexportedFilter]
+    actions = ["take_file"]
+
+    def locked(self, request, view, *args, **kwargs):
+        """Run an admin view in a transaction that holds the content lock, when it may write."""
+        with transaction.atomic(), one_version_bump():
+            if request.method == "POST":
+                lock_content()
+            return view(request, *args, **kwargs)
+
+    def changeform_view(self, request, *args, **kwargs):
+        return self.locked(request, super().changeform_view, *args, **kwargs)
+
+    def change_view(self, request, object_id, *args, **kwargs):
+        # Outside the revision that the save makes (VersionAdmin.change_view), or they would merge.
+        entry = self.get_object(request, object_id)
+        if request.method == "POST" and entry is not None:
+            keep_loaded_version(self.owner(entry))
+        return super().change_view(request, object_id, *args, **kwargs)
+
+    def revision_view(self, request, *args, **kwargs):
+        return self.locked(request, super().revision_view, *args, **kwargs)
+
+    def delete_view(self, request, *args, **kwargs):
+        return self.locked(request, super().delete_view, *args, **kwargs)
+
+    def changelist_view(self, request, *args, **kwargs):
+        return self.locked(request, super().changelist_view, *args, **kwargs)
+
+    def owner(self, entry):
+        """The entry whose file holds `entry`: itself (a question's is its quiz)."""
+        return entry
 
     def save_model(self, request, obj, form, change):
-        if change:
-            loaded_version(type(obj).objects.filter(pk=obj.pk))
-        obj.body_html = form.rendered.html
-        obj.edited, obj.edited_by = timezone.now(), request.user
+        owner = self.owner(obj)
+        owner.edited, owner.edited_by = timezone.now(), request.user
+        if owner is not obj:
+            type(owner).objects.filter(pk=owner.pk).update(edited=owner.edited, edited_by=request.user)
         super().save_model(request, obj, form, change)
 
     def delete_model(self, request, obj):
-        loaded_version(type(obj).objects.filter(pk=obj.pk))
-        super().delete_model(request, obj)
+        self.delete_queryset(request, type(obj).objects.filter(pk=obj.pk))
 
     def delete_queryset(self, request, queryset):
-        loaded_version(queryset)
+        unlinked = []
+        for entry in queryset:
+            owner = self.owner(entry)
+            keep_loaded_version(owner)
+            if owner is not entry:
+                mark_edited([owner], request.user)
+                continue
+            if isinstance(entry, Term):
+                unlinked.append(entry.unlink_everywhere(request.user))
+            Deletion.record(entry, request.user)
         super().delete_queryset(request, queryset)
+        for changed in unlinked:  # now that the term is gone, nothing links to it again
+            rerender(changed)
+
+    @admin.action(description="Discard my edits of the selected entries: take their files")
+    def take_file(self, request, queryset):
+        from django.conf import settings
+
+        from glossary.content import ContentError, load_content
+
+        take = {(type(owner), owner.slug) for owner in map(self.owner, queryset)}
+        try:
+            load_content(settings.CONTENT_DIR, take=take)
+        except ContentError as e:
+            self.message_user(request, f"Nothing was changed: {e}", messages.ERROR)
+            return
+        self.message_user(request, f"Replaced {len(take)} entr{'y' if len(take) == 1 else 'ies'} by their files.")
+
+
+class FileOwnedAdmin(admin.ModelAdmin):
+    """Owned by a content file: shown, never changed here (a load would put the file's back)."""
+
+    file = ""
+    change_list_template = "admin/glossary/file_owned_change_list.html"
+    change_form_template = "admin/glossary/file_owned_change_form.html"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        context["owning_file"] = self.file
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {**(extra_context or {}), "owning_file": self.file})
 
 
 class AliasInline(admin.TabularInline):
@@ -108,23 +194,54 @@ class FacetInline(admin.TabularInline):
     verbose_name = "facet (a cell of comparison tables)"
 
 
+class FormerSlugInline(admin.TabularInline):
+    model = FormerSlug
+    extra = 0
+    verbose_name = "former slug (its old address redirects here)"
+
+
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(FileOwnedAdmin):
+    file = "content/categories.yml"
     list_display = ["name", "slug", "position"]
-    list_editable = ["position"]
-    prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(Aspect)
-class AspectAdmin(admin.ModelAdmin):
+class AspectAdmin(FileOwnedAdmin):
+    file = "content/aspects.yml"
     list_display = ["name", "slug", "position"]
-    list_editable = ["position"]
-    prepopulated_fields = {"slug": ["name"]}
+
+
+@admin.register(Stage)
+class StageAdmin(FileOwnedAdmin):
+    file = "content/timeline.yml"
+    list_display = ["name", "slug", "term", "position"]
+    list_select_related = ["term"]
+
+
+@admin.register(Band)
+class BandAdmin(FileOwnedAdmin):
+    file = "content/timeline.yml"
+    list_display = ["term", "label", "kind", "start", "end", "position"]
+    list_select_related = ["term", "start", "end"]
 
 
 @admin.register(Term)
-class TermAdmin(RenderedBodyMixin, CompareVersionAdmin):
+class TermAdmin(EntryAdmin):
     change_list_template = "admin/glossary/term/change_list.html"
+    delete_confirmation_template = "admin/glossary/term/delete_confirmation.html"
+    form = TermAdminForm
+    list_display = ["title", "abbreviation", "category", "reviewed", "updated"]
+    list_filter = [UnexportedFilter, "category", "reviewed"]
+    list_select_related = ["category"]
+    search_fields = ["title", "abbreviation", "aliases__name", "slug"]
+    prepopulated_fields = {"slug": ["title"]}
+    filter_horizontal = ["related"]
+    inlines = [AliasInline, SourceInline, FacetInline, FormerSlugInline]
+    fieldsets = [
+        (None, {"fields": ["title", "slug", "abbreviation", "sense", "summary", "category", "seen"]}),
+        ("Entry", {"fields": ["body", "autolink", "related", "reviewed"]}),
+    ]
 
     def get_urls(self):
         health = self.admin_site.admin_view(self.health_view)
@@ -137,69 +254,22 @@ class TermAdmin(RenderedBodyMixin, CompareVersionAdmin):
         context = {**self.admin_site.each_context(request), "title": "Content health", "sections": report()}
         return TemplateResponse(request, "admin/glossary/health.html", context)
 
-    form = TermAdminForm
-    list_display = ["title", "abbreviation", "category", "reviewed", "updated"]
-    list_filter = ["category", "reviewed"]
-    list_select_related = ["category"]
-    search_fields = ["title", "abbreviation", "aliases__name", "slug"]
-    prepopulated_fields = {"slug": ["title"]}
-    filter_horizontal = ["related"]
-    inlines = [AliasInline, SourceInline, FacetInline]
-    fieldsets = [
-        (None, {"fields": ["title", "slug", "abbreviation", "sense", "summary", "category"]}),
-        ("Entry", {"fields": ["body", "autolink", "related", "reviewed"]}),
-    ]
-
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        term = form.instance
-        term.links.set(Term.objects.filter(slug__in=form.rendered.linked))
-        # Links to this term show its abbreviation or title: bring them up to date everywhere.
-        rerender(linking_to([term.slug]))
-        index_terms([term.pk])
+        index_terms([form.instance.pk])  # its other names were saved just now
 
-    def delete_model(self, request, obj):
-        linking = linking_to([obj.slug])
-        super().delete_model(request, obj)
-        rerender(linking)
-
-    def delete_queryset(self, request, queryset):
-        linking = linking_to(list(queryset.values_list("slug", flat=True)))
-        super().delete_queryset(request, queryset)
-        rerender(linking)
+    def render_delete_form(self, request, context):
+        context["dependants"] = context["object"].dependants()
+        return super().render_delete_form(request, context)
 
 
 @admin.register(Comparison)
-class ComparisonAdmin(RenderedBodyMixin, CompareVersionAdmin):
+class ComparisonAdmin(EntryAdmin):
     form = ComparisonAdminForm
     list_display = ["title", "slug", "reviewed", "updated"]
     search_fields = ["title", "slug", "terms__title", "terms__abbreviation"]
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        comparison = form.instance
-        comparison.comparison_terms.all().delete()
-        ComparisonTerm.objects.bulk_create(
-            ComparisonTerm(comparison=comparison, term=t, position=i) for i, t in enumerate(form.terms)
-        )
-        comparison.comparison_aspects.all().delete()
-        ComparisonAspect.objects.bulk_create(
-            ComparisonAspect(comparison=comparison, aspect=a, position=i) for i, a in enumerate(form.aspects)
-        )
-        comparison.links.set(Term.objects.filter(slug__in=form.rendered.linked))
+        form.save_rows()
 
-
-@admin.register(Stage)
-class StageAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "term", "position"]
-    list_editable = ["position"]
-    list_select_related = ["term"]
-    autocomplete_fields = ["term"]
-
-
-@admin.register(Band)
-class BandAdmin(admin.ModelAdmin):
-    list_display = ["term", "label", "kind", "start", "end", "position"]
-    list_editable = ["position"]
-    list_select_related = ["term", "start", "end"]
-    autocomplete_fields = ["term"]

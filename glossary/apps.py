@@ -1,3 +1,6 @@
+import contextvars
+from contextlib import contextmanager
+
 from django.apps import AppConfig, apps
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -5,10 +8,36 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 NOT_CONTENT = {"searchname", "searchdocument", "searchword", "contentversion", "attempt", "answer"}
 
 
-def content_changed(sender, **kwargs):
-    from glossary.models import ContentVersion
+_changes = contextvars.ContextVar("content_changes", default=None)
 
-    ContentVersion.bump()
+
+@contextmanager
+def one_version_bump():
+    """Changes to content inside this block bump the content version once, as the block ends.
+
+    A load and an admin save each run inside one: a term saved with thirty other names would
+    otherwise bump it thirty-one times. Put it inside the transaction, so the bump commits with it.
+    """
+    changes = []
+    token = _changes.set(changes)
+    try:
+        yield changes
+    finally:
+        _changes.reset(token)
+    if changes:
+        from glossary.models import ContentVersion
+
+        ContentVersion.bump()
+
+
+def content_changed(sender=None, **kwargs):
+    changes = _changes.get()
+    if changes is None:
+        from glossary.models import ContentVersion
+
+        ContentVersion.bump()
+    else:
+        changes.append(sender)
 
 
 class GlossaryConfig(AppConfig):

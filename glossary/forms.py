@@ -2,7 +2,16 @@ from django import forms
 from django.core.exceptions import ValidationError
 from markdownx.widgets import AdminMarkdownxWidget
 
-from glossary.models import MAX_COMPARED, Aspect, Comparison, Facet, Source, Term
+from glossary.models import (
+    MAX_COMPARED,
+    Aspect,
+    Comparison,
+    ComparisonAspect,
+    ComparisonTerm,
+    Facet,
+    Source,
+    Term,
+)
 from glossary.rendering import render_markdown, wikilink_slugs
 
 
@@ -23,7 +32,31 @@ def render_checked(text, extra_targets=None, autolink_for=None):
     return rendered
 
 
-class BodyForm(forms.ModelForm):
+class EditGuard(forms.ModelForm):
+    """Refuses a save when the entry changed since the form was opened, keeping the form's text."""
+
+    seen = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["seen"].initial = self.instance.updated.isoformat()
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.pk:
+            # The admin holds the content lock while it validates and saves (admin.EntryAdmin).
+            current = type(self.instance).objects.filter(pk=self.instance.pk).first()
+            if current and current.updated.isoformat() != cleaned.get("seen"):
+                who = current.last_change() if hasattr(current, "last_change") else "someone else"
+                raise ValidationError(
+                    f"Not saved: this entry was changed by {who} since you opened it. Your text is "
+                    "still in the form: copy what you need, reload the page, and apply it again."
+                )
+        return cleaned
+
+
+class BodyForm(EditGuard):
     """Browsers send a textarea's lines ending in CRLF; the files and the database use LF."""
 
     def clean_body(self):
@@ -88,11 +121,6 @@ class FacetForm(forms.ModelForm):
         self.rendered = render_checked(text)
         return text
 
-    def save(self, commit=True):
-        self.instance.text_html = self.rendered.html
-        return super().save(commit)
-
-
 class SourceForm(forms.ModelForm):
     # Django 6 assumes https for a URL typed without a scheme; say so now rather than rely on a default.
     url = forms.URLField(
@@ -117,7 +145,7 @@ class ComparisonAdminForm(BodyForm):
 
     class Meta:
         model = Comparison
-        fields = ["title", "slug", "summary", "term_slugs", "aspect_slugs", "body", "reviewed"]
+        fields = ["title", "slug", "summary", "term_slugs", "aspect_slugs", "body", "reviewed", "seen"]
         widgets = {"body": AdminMarkdownxWidget, "summary": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):
@@ -154,8 +182,6 @@ class ComparisonAdminForm(BodyForm):
     def clean(self):
         cleaned = super().clean()
         terms, aspects = cleaned.get("term_slugs"), cleaned.get("aspect_slugs")
-        if terms and cleaned.get("slug") and cleaned["slug"] != "-vs-".join(terms):
-            self.add_error("slug", f"The slug must be the terms joined by -vs-: “{'-vs-'.join(terms)}”.")
         if terms and aspects:
             answered = set(
                 Facet.objects.filter(term__in=self.terms, aspect__in=self.aspects).values_list(
@@ -174,3 +200,15 @@ class ComparisonAdminForm(BodyForm):
         except ValidationError as e:
             self.add_error("body", e)
         return cleaned
+
+    def save_rows(self):
+        """The comparison's columns and rows, in the order typed."""
+        comparison = self.instance
+        comparison.comparison_terms.all().delete()
+        ComparisonTerm.objects.bulk_create(
+            ComparisonTerm(comparison=comparison, term=t, position=i) for i, t in enumerate(self.terms)
+        )
+        comparison.comparison_aspects.all().delete()
+        ComparisonAspect.objects.bulk_create(
+            ComparisonAspect(comparison=comparison, aspect=a, position=i) for i, a in enumerate(self.aspects)
+        )

@@ -1,19 +1,24 @@
 import datetime
+import re
 import string
 from dataclasses import dataclass
-from itertools import groupby, permutations
+from itertools import groupby
 
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import Q
-from django.db.models.functions import Lower, Substr, Upper
+from django.db.models.functions import Length, Lower, Substr, Upper
+from django.db.models.lookups import LessThanOrEqual
 from django.urls import reverse
+from django.utils import timezone
 
 from glossary.rendering import (
     MAX_NAME_WORDS,
     LinkTarget,
     Mentions,
+    Renderer,
+    render_from_database,
     render_markdown,
     wikilink_slugs,
 )
@@ -30,11 +35,40 @@ MAX_COMPARED = 4
 CORE_SLUGS = ["cmo", "cdmo", "cro", "cmc", "cgmp", "phase-1", "phase-2", "phase-3", "phase-4"]
 
 
+def lock_content():
+    """Take the content lock for the rest of the current transaction.
+
+    Every writer of content takes it first: the loader's write transaction and every admin save. So
+    the two never interleave, and each checks for the other's changes only once it holds the lock.
+    On SQLite every transaction begins IMMEDIATE (settings.py), which takes the database's one write
+    lock at BEGIN; PostgreSQL needs an explicit lock, and an advisory one blocks no reader.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("lock_content() holds the lock until the transaction ends: call it inside one")
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CONTENT_LOCK_KEY])
+
+
+CONTENT_LOCK_KEY = 7_311_402  # any number that no other advisory lock on the database uses
+
+
+def summary_at_most(max_length, name):
+    """A TextField's max_length is checked by forms only: the database holds it too."""
+    return models.CheckConstraint(
+        condition=LessThanOrEqual(Length("summary"), max_length),
+        name=name,
+        violation_error_message=f"Ensure the summary has at most {max_length} characters.",
+    )
+
+
 class FromFile(models.Model):
     """Where an entry came from, so that a load never silently overwrites an edit made in the admin.
 
-    An entry created in the admin has no file. `edited` is set by every admin save; an entry edited
-    since it was `loaded` is one the next load must not overwrite (see content/sync.py).
+    `source_file` and `source_hash` name the file and the SHA-256 of its bytes when the entry and
+    the file last agreed (`loaded`: the last load or export of the entry). An entry created in the
+    admin has no file yet. Every admin save sets `edited`; an entry edited since it was `loaded` is
+    one the next load keeps (or reports as a conflict) and the next export writes out.
     """
 
     source_file = models.CharField(max_length=300, blank=True, editable=False)
@@ -51,6 +85,19 @@ class FromFile(models.Model):
     @property
     def edited_since_load(self):
         return self.edited is not None and (self.loaded is None or self.edited > self.loaded)
+
+    def last_change(self):
+        """Who changed the entry last, and when, in words: for conflict messages."""
+        if self.edited and (self.loaded is None or self.edited >= self.loaded):
+            who = self.edited_by.get_username() if self.edited_by else "someone"
+            return f"{who} at {timezone.localtime(self.edited):%Y-%m-%d %H:%M %Z}"
+        when = self.loaded or self.updated
+        return f"load_glossary at {timezone.localtime(when):%Y-%m-%d %H:%M %Z}"
+
+
+def unexported(queryset):
+    """The entries of `queryset` edited in the admin since their file last agreed with them."""
+    return queryset.filter(Q(edited__isnull=False) & (Q(loaded__isnull=True) | Q(edited__gt=models.F("loaded"))))
 
 
 class Category(models.Model):
@@ -140,18 +187,6 @@ class TermQuerySet(models.QuerySet):
             )
             for n in names
         )
-
-    def rerender(self):
-        """Render the bodies of these terms again, e.g. after a term they link to changed or went."""
-        terms = list(self.only("id", "slug", "body", "autolink"))
-        slugs = set().union(*(wikilink_slugs(t.body) for t in terms))
-        targets = self.model.objects.link_targets(slugs)
-        for term in terms:
-            term.render_body(
-                targets.get, self.model.objects.mentions_in(term.body) if term.autolink else None
-            )
-        self.model.objects.bulk_update(terms, ["body_html"])
-        return terms
 
     def link_targets(self, slugs):
         """{slug: LinkTarget} for the given slugs, in one query."""
@@ -245,6 +280,7 @@ class Term(FromFile):
                 name="term_title_unique_ignoring_case",
                 violation_error_message="Another term already has this title.",
             ),
+            summary_at_most(400, "term_summary_length"),
         ]
 
     def __str__(self):
@@ -262,11 +298,191 @@ class Term(FromFile):
     def link_target(self):
         return LinkTarget.of(self.slug, self.get_absolute_url(), self.title, self.abbreviation)
 
-    def render_body(self, resolve, mentions=None):
-        """Render the body into body_html; returns the Rendered result (linked and missing slugs)."""
-        rendered = render_markdown(self.body, resolve, mentions, self.slug)
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        term = super().from_db(db, field_names, values)
+        # What other entries' links show of this term: a save that changes it re-renders them.
+        term._saved_names = {name: term.__dict__.get(name) for name in ("slug", "title", "abbreviation")}
+        return term
+
+    def render(self, renderer=None):
+        """Render the body into body_html; returns the Rendered result (linked and missing slugs).
+
+        The loader passes a Renderer that knows every term it loads (rendering.LinkIndex); otherwise
+        [[links]] and the names of other terms are looked up in the database.
+        """
+        if renderer is None:
+            targets = Term.objects.link_targets(wikilink_slugs(self.body))
+            targets.setdefault(self.slug, self.link_target())
+            renderer = Renderer(targets.get, Term.objects.mentions_in(self.body) if self.autolink else None)
+        rendered = renderer.render(self.body, self.slug, autolink=self.autolink)
         self.body_html = rendered.html
         return rendered
+
+    def save(self, *args, **kwargs):
+        """Every save stores the rendered body, records its links, and re-renders what links here."""
+        saved = getattr(self, "_saved_names", {})
+        renamed_from = saved.get("slug") if saved.get("slug") not in (None, self.slug) else None
+        rendered = self.render()
+        super().save(*args, **kwargs)
+        self.links.set(Term.objects.filter(slug__in=rendered.linked))
+        if renamed_from:
+            self.follow_rename(renamed_from)
+        if any(saved.get(name) not in (None, getattr(self, name)) for name in saved):
+            rerender(linking_to([self.slug]))
+        self._saved_names = {name: getattr(self, name) for name in ("slug", "title", "abbreviation")}
+        from glossary.search import index_terms
+
+        index_terms([self.pk])
+
+    def follow_rename(self, old):
+        """The slug changed from `old`: its address redirects here, and every [[link]] to it follows."""
+        FormerSlug.objects.filter(slug=self.slug).delete()
+        FormerSlug.objects.update_or_create(slug=old, defaults={"term": self})
+        pattern = re.compile(r"\[\[\s*" + re.escape(old) + r"\s*(?=[|\]])")
+        rerender(rewrite_links(old, lambda text: pattern.sub(f"[[{self.slug}", text), self.edited_by))
+        # Files name related terms and a comparison's terms by slug: those files are written again.
+        mark_edited(Term.objects.filter(related=self), self.edited_by)
+        mark_edited(Comparison.objects.filter(terms=self), self.edited_by)
+
+    def unlink_everywhere(self, by=None):
+        """Before a delete: every [[link]] to this term becomes its plain words, in every text.
+
+        Returns what changed ({model: [pk]}), to render again once the term is gone.
+        """
+        pattern = re.compile(r"\[\[\s*" + re.escape(self.slug) + r"\s*(?:\|([^\[\]\n]+?))?\]\]")
+        label = self.link_target().label
+        mark_edited(Term.objects.filter(related=self), by)
+        return rewrite_links(self.slug, lambda text: pattern.sub(lambda m: m.group(1) or label, text), by)
+
+    def dependants(self):
+        """What a delete of this term changes, in plain words: [(what happens, [entries])]."""
+        linking = linking_to([self.slug])
+        entries = [model.objects.get(pk=pk) for model, pks in linking.items() for pk in pks]
+        owners = {owning_entry(row) for row in entries} - {self}
+        return [
+            ("Their links to it become plain text", sorted(owners, key=str)),
+            ("They no longer list it as related", list(Term.objects.filter(related=self))),
+        ]
+
+
+class FormerSlug(models.Model):
+    """A slug the term had before: its old address redirects to the term's page."""
+
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="former_slugs")
+    slug = models.SlugField(max_length=100, unique=True, validators=[validate_slug])
+
+    class Meta:
+        ordering = ["term", "slug"]
+
+    def __str__(self):
+        return self.slug
+
+
+class Deletion(models.Model):
+    """An entry deleted in the admin: until export removes its file, a load must not bring it back.
+
+    Kept afterwards too, so that the entry's old address answers 410 Gone rather than 404.
+    """
+
+    kind = models.CharField(max_length=20)  # the model's name: "term", "comparison", "quiz"
+    slug = models.SlugField(max_length=200)
+    source_file = models.CharField(max_length=300, blank=True)
+    source_hash = models.CharField(max_length=64, blank=True)
+    deleted = models.DateTimeField(default=timezone.now)
+    deleted_by = models.CharField(max_length=150, blank=True)
+    exported = models.BooleanField(default=False, help_text="Its file has been removed by export.")
+
+    class Meta:
+        ordering = ["-deleted"]
+        constraints = [models.UniqueConstraint("kind", "slug", name="deletion_once_per_entry")]
+
+    def __str__(self):
+        return f"{self.kind} {self.slug}"
+
+    @classmethod
+    def record(cls, entry, by):
+        cls.objects.update_or_create(
+            kind=entry._meta.model_name,
+            slug=entry.slug,
+            defaults={
+                "source_file": entry.source_file,
+                "source_hash": entry.source_hash,
+                "deleted": timezone.now(),
+                "deleted_by": by.get_username() if by else "",
+                "exported": not entry.source_file,
+            },
+        )
+
+
+def linking_models():
+    from glossary.quiz.models import Option
+
+    return Term, Comparison, Facet, Option
+
+
+# Every text that can hold [[links]], with the stored HTML rendered from it.
+def linking_fields():
+    term, comparison, facet, option = linking_models()
+    return {term: ("body", "body_html"), comparison: ("body", "body_html"), facet: ("text", "text_html"),
+            option: ("feedback", "feedback_html")}
+
+
+def linking_to(slugs):
+    """Everything whose text links to one of these terms: {model: [pk, ...]}."""
+    found = {}
+    for model, (source, _) in linking_fields().items():
+        condition = Q(pk__in=[])
+        for slug in slugs:
+            condition |= Q(**{f"{source}__contains": f"[[{slug}"})
+        found[model] = list(model.objects.filter(condition).values_list("pk", flat=True))
+    return found
+
+
+def rerender(linking):
+    """Render again what linking_to() found, so its links show the terms' current names (or none)."""
+    for model, (source, html) in linking_fields().items():
+        rows = list(model.objects.filter(pk__in=linking[model]))
+        if model is Term:
+            for term in rows:
+                term.render()
+        else:
+            targets = Term.objects.link_targets(set().union(*(wikilink_slugs(getattr(r, source)) for r in rows)))
+            for row in rows:
+                setattr(row, html, render_markdown(getattr(row, source), targets.get).html)
+        model.objects.bulk_update(rows, [html])
+
+
+def rewrite_links(slug, change, by):
+    """Apply `change` to every text that links to `slug`, and mark the entries that own them edited.
+
+    Returns what changed ({model: [pk]}), for rerender().
+    """
+    changed = linking_to([slug])
+    for model, pks in changed.items():
+        source, _ = linking_fields()[model]
+        rows = list(model.objects.filter(pk__in=pks))
+        for row in rows:
+            setattr(row, source, change(getattr(row, source)))
+        model.objects.bulk_update(rows, [source])
+        mark_edited([owning_entry(row) for row in rows], by)
+    return changed
+
+
+def owning_entry(row):
+    """The entry whose file holds `row`: a facet's term, an option's quiz, or the row itself."""
+    if isinstance(row, Facet):
+        return row.term
+    if hasattr(row, "question"):
+        return row.question.quiz
+    return row
+
+
+def mark_edited(entries, by):
+    """Record an admin change of these entries (not through their own forms): export writes them."""
+    now = timezone.now()
+    for entry in entries:
+        type(entry).objects.filter(pk=entry.pk).update(edited=now, edited_by=by, updated=now)
 
 
 class Alias(models.Model):
@@ -339,6 +555,10 @@ class Facet(models.Model):
     def __str__(self):
         return f"{self.term}: {self.aspect}"
 
+    def save(self, *args, **kwargs):
+        self.text_html = render_from_database(self.text).html
+        super().save(*args, **kwargs)
+
 
 @dataclass
 class Row:
@@ -360,10 +580,16 @@ def comparison_rows(terms, aspects):
 
 class ComparisonQuerySet(models.QuerySet):
     def for_terms(self, slugs):
-        """The authored comparison of exactly these terms, in any order, or None."""
-        if not 2 <= len(slugs) <= MAX_COMPARED:
+        """The authored comparison of exactly these terms, in any order, or None.
+
+        By its terms, not its slug: a comparison keeps its address when one of its terms is renamed.
+        """
+        if not 2 <= len(set(slugs)) == len(slugs) <= MAX_COMPARED:
             return None
-        return self.filter(slug__in=["-vs-".join(p) for p in permutations(slugs)]).first()
+        found = self.annotate(compared=models.Count("terms", distinct=True)).filter(compared=len(slugs))
+        for slug in slugs:
+            found = found.filter(pk__in=ComparisonTerm.objects.filter(term__slug=slug).values("comparison"))
+        return found.first()
 
 
 class Comparison(FromFile):
@@ -371,7 +597,7 @@ class Comparison(FromFile):
         max_length=200,
         unique=True,
         validators=[validate_slug],
-        help_text="The term slugs in order, joined by -vs-, e.g. “cro-vs-cmo”.",
+        help_text="The page’s address, /compare/SLUG/: the term slugs joined by -vs-, e.g. “cro-vs-cmo”.",
     )
     title = models.CharField(max_length=200, help_text="e.g. “CRO vs CMO”.")
     summary = models.TextField(
@@ -390,12 +616,19 @@ class Comparison(FromFile):
 
     class Meta:
         ordering = ["title"]
+        constraints = [summary_at_most(400, "comparison_summary_length")]
 
     def __str__(self):
         return self.title
 
     def get_absolute_url(self):
         return reverse("glossary:comparison_detail", args=[self.slug])
+
+    def save(self, *args, **kwargs):
+        rendered = render_from_database(self.body)
+        self.body_html = rendered.html
+        super().save(*args, **kwargs)
+        self.links.set(Term.objects.filter(slug__in=rendered.linked))
 
     def ordered_terms(self):
         return [ct.term for ct in self.comparison_terms.select_related("term")]
@@ -406,7 +639,8 @@ class Comparison(FromFile):
 
 class ComparisonTerm(models.Model):
     comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="comparison_terms")
-    term = models.ForeignKey(Term, on_delete=models.CASCADE)
+    # A term in a comparison cannot be deleted: the comparison must be changed first.
+    term = models.ForeignKey(Term, on_delete=models.PROTECT)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -435,7 +669,8 @@ class Stage(models.Model):
 
     slug = models.SlugField(unique=True, validators=[validate_slug])
     name = models.CharField(max_length=60)
-    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="stages")
+    # The timeline is content/timeline.yml's: a term it shows cannot be deleted in the admin.
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="stages")
     description = models.TextField(help_text="One sentence: what happens in this step.")
     position = models.PositiveIntegerField(default=0)
 
@@ -453,7 +688,7 @@ class Band(models.Model):
         PARTNER = "partner", "Partner"
         RULE = "rule", "Rules"
 
-    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="bands")
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="bands")
     label = models.CharField(max_length=80, help_text="Short words shown on the band.")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     start = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")
@@ -523,17 +758,15 @@ class SearchWord(models.Model):
 class ContentVersion(models.Model):
     """A number that grows with every change to the content: the key to every cached page.
 
-    One row. Every load that changes something and every admin save increases it (see apps.py and
-    content/sync.py); middleware.py reads it, one query per request, so a change reaches every
-    worker on every machine at once.
+    One row. A load that changes something increases it once, as it commits; so does every other
+    transaction that saves content (apps.py); middleware.py reads it, one query per request, so a
+    change reaches every worker on every machine at once.
     """
 
     number = models.PositiveBigIntegerField(default=1)
     changed = models.DateTimeField(auto_now=True)
-    # The tree_fingerprint() of the last load, while the database holds exactly what it wrote: any
-    # other change (an admin save) clears it, and the next load reads everything again.
-    loaded_fingerprint = models.CharField(max_length=64, blank=True)
-    # The names_digest of the content the last load rendered with, likewise cleared by any change.
+    # What the last load rendered every body with (content/plan.py, names_digest): while it stands,
+    # a load renders only the entries whose files changed.
     loaded_names = models.CharField(max_length=64, blank=True)
 
     def __str__(self):
@@ -564,9 +797,5 @@ class ContentVersion(models.Model):
 
     @classmethod
     def bump(cls):
-        from django.utils import timezone
-
-        if not cls.objects.filter(pk=1).update(
-            number=models.F("number") + 1, changed=timezone.now(), loaded_fingerprint="", loaded_names=""
-        ):
+        if not cls.objects.filter(pk=1).update(number=models.F("number") + 1, changed=timezone.now()):
             cls.objects.get_or_create(pk=1)

@@ -334,6 +334,33 @@ class Renderer:
         return Rendered(html=html, linked=md.wikilinks["linked"], missing=md.wikilinks["missing"])
 
 
+class LinkIndex:
+    """What rendering needs to know of every term, held in memory: for the loader, which renders
+    thousands of texts against the same terms without asking the database.
+
+    `names`: {slug: (title, abbreviation, [other names], is a second sense)}; `former`: {old slug:
+    slug}, so that a [[link]] to a renamed term's old slug reaches it.
+    """
+
+    def __init__(self, names, former, url_pattern):
+        before, after = url_pattern.split("SLUG")
+        self.targets = {
+            slug: LinkTarget.of(slug, f"{before}{slug}{after}", title, abbreviation)
+            for slug, (title, abbreviation, _, _) in names.items()
+        }
+        for old, slug in former.items():
+            self.targets.setdefault(old, self.targets[slug])
+        self.mentions = Mentions(
+            (name, is_abbreviation, self.targets[slug], secondary)
+            for slug, (title, abbreviation, aliases, secondary) in names.items()
+            for name, is_abbreviation in [(abbreviation, True), (title, False), *((a, False) for a in aliases)]
+            if name
+        )
+
+    def resolve(self, slug):
+        return self.targets.get(slug)
+
+
 def render_markdown(text, resolve, mentions=None, own_slug=None):
     """Render one `text` to sanitised HTML; `resolve(slug)` returns a LinkTarget or None.
 
@@ -345,6 +372,13 @@ def render_markdown(text, resolve, mentions=None, own_slug=None):
 def wikilink_slugs(text):
     """Every slug that `text` appears to link to: used to fetch link targets in one query."""
     return {m.group(1).strip() for m in WIKILINK_RE.finditer(text or "")}
+
+
+def render_from_database(text):
+    """Render a text whose [[links]] are resolved from the database (a comparison, a facet...)."""
+    from glossary.models import Term
+
+    return render_markdown(text, Term.objects.link_targets(wikilink_slugs(text)).get)
 
 
 def render_preview(text):

@@ -18,7 +18,6 @@ from django.db.models import Q
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from glossary.batches import batches, insert, replace_rows
 from glossary.models import SearchDocument, SearchName, SearchWord, Term
 
 MAX_QUERY_LENGTH = 200
@@ -144,63 +143,59 @@ def highlight(text, query_words, width=160):
 MAX_COMPACT_WORD = 10
 
 
+BATCH = 1000
+
+
 @transaction.atomic
 def index_terms(term_ids):
-    """Rebuild the search rows of these terms, and add any new words to the vocabulary."""
+    """Rebuild the search rows of these terms, and add any new words of their names to the vocabulary.
+
+    A thousand terms at a time, so that a large load never holds every body at once.
+    """
+    term_ids = sorted(term_ids)
     vocabulary = set()
-    # In batches, so that a load of 100,000 terms never holds every body at once.
-    for batch in batches(sorted(term_ids), 1000):
-        vocabulary |= index_batch(batch)
+    for start in range(0, len(term_ids), BATCH):
+        vocabulary |= index_batch(term_ids[start : start + BATCH])
     add_vocabulary(vocabulary)
 
 
 def add_vocabulary(vocabulary):
     """Add the words (of names) not yet known, with their one-letter deletions, for typo correction."""
-    vocabulary = {w for w in vocabulary if len(w) <= 60}
+    vocabulary = sorted(w for w in vocabulary if len(w) <= 60)
     known = set()
-    for chunk in batches(sorted(vocabulary), 500):
+    for start in range(0, len(vocabulary), 500):
+        chunk = vocabulary[start : start + 500]
         known.update(SearchWord.objects.filter(word__in=chunk).values_list("word", flat=True))
-    # Made as they are written: a large load adds a million or so.
-    rows = ((w, v) for w in sorted(vocabulary - known) for v in sorted(deletions(w)))
-    insert(SearchWord, ("word", "variant"), rows, ignore_conflicts=True)
+    rows = [SearchWord(word=w, variant=v) for w in vocabulary if w not in known for v in sorted(deletions(w))]
+    SearchWord.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
 
 
 def index_batch(term_ids):
     """Rebuild the names and documents of these terms from the database; returns the words of their names."""
-    entries = []
+    names, documents, vocabulary = [], [], set()
     for term in Term.objects.filter(pk__in=term_ids).prefetch_related("aliases"):
         aliases = [a.name for a in term.aliases.all()]
         text = document_text(term.title, term.abbreviation, aliases, term.summary, term.body)
-        entries.append((term.pk, term.title, term.abbreviation, aliases, text))
-    return write_index(entries)
+        documents.append(SearchDocument(term_id=term.pk, text=text))
+        named = [(SearchName.Kind.NAME, term.title), (SearchName.Kind.NAME, term.abbreviation)]
+        for kind, name in named + [(SearchName.Kind.ALIAS, a) for a in aliases]:
+            name_key = key(name)
+            if name and name_key:
+                name_compact = name_key.replace(" ", "")  # compact(name)
+                names.append(SearchName(term_id=term.pk, kind=kind, name=name, key=name_key[:200], compact=name_compact[:200]))
+                vocabulary.update(w for w in name_key.split() if not w.isdigit())  # "211": no typos to fix
+                if len(name_compact) <= MAX_COMPACT_WORD:
+                    vocabulary.add(name_compact)
+    SearchName.objects.filter(term__in=term_ids).delete()
+    SearchDocument.objects.filter(term__in=term_ids).delete()
+    SearchName.objects.bulk_create(names, batch_size=BATCH)
+    SearchDocument.objects.bulk_create(documents, batch_size=BATCH)
+    return vocabulary
 
 
 def document_text(title, abbreviation, aliases, summary, body):
     """All of a term's text, normalised, as its SearchDocument holds it."""
     return " ".join(words(" ".join([title, abbreviation, *aliases, summary, body])))
-
-
-def write_index(entries, new=frozenset()):
-    """Replace the search rows of terms given as (id, title, abbreviation, aliases, document_text()).
-
-    The terms whose ids are in `new` were just created and have none yet. Returns the words of their
-    names, for add_vocabulary().
-    """
-    stale = [entry[0] for entry in entries if entry[0] not in new]
-    names, vocabulary = [], set()
-    for term_id, title, abbreviation, aliases, _ in entries:
-        named = [(SearchName.Kind.NAME, title), (SearchName.Kind.NAME, abbreviation)]
-        for kind, name in named + [(SearchName.Kind.ALIAS, a) for a in aliases]:
-            name_key = key(name)
-            if name and name_key:
-                name_compact = name_key.replace(" ", "")  # compact(name)
-                names.append((term_id, int(kind), name, name_key[:200], name_compact[:200]))
-                vocabulary.update(w for w in name_key.split() if not w.isdigit())  # "211": no typos to fix
-                if len(name_compact) <= MAX_COMPACT_WORD:
-                    vocabulary.add(name_compact)
-    replace_rows(SearchName, "term_id", stale, ("term_id", "kind", "name", "key", "compact"), names)
-    replace_rows(SearchDocument, "term_id", stale, ("term_id", "text"), [(e[0], e[4]) for e in entries])
-    return vocabulary
 
 
 # Querying.

@@ -80,7 +80,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Every admin save is a revision, with who made it.
-    "reversion.middleware.RevisionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Repeated failed admin logins lock that username from that address for a while.
     "axes.middleware.AxesMiddleware",
@@ -125,6 +124,18 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # Every transaction takes the write lock when it begins, so a content load and an admin save
+        # wait for each other instead of failing half-way (models.lock_content); a writer waits up to
+        # 20 s for the lock rather than answering "database is locked"; and with write-ahead logging
+        # readers never wait for a writer, so pages keep being served during a load.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    }
+    # Tests get a file too, not an in-memory database: the concurrency tests need real locks.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The page cache (glossary/middleware.py). With several instances, point CACHE_URL at a shared Redis
@@ -147,10 +158,6 @@ elif _cache_url in ("", "locmem://"):
     }
 else:
     raise ImproperlyConfigured(f"CACHE_URL must be redis://…, locmem:// or dummy://, not {_cache_url!r}.")
-
-# How many processes read and render a large load_glossary (see glossary/content/read.py): 0 is one
-# per core, the fastest; 1 does everything in the loader's own process, slower but in less memory.
-LOAD_PROCESSES = int(env("LOAD_PROCESSES", "0"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -97,7 +97,7 @@ def content(tmp_path):
 
 @pytest.fixture
 def make_term(db):
-    """Create a term straight in the database, body rendered as the loader would."""
+    """Create a term straight in the database (its save renders the body)."""
 
     def make(slug, title=None, abbreviation="", summary="A summary.", body="", category=None, **fields):
         term = Term(
@@ -109,7 +109,6 @@ def make_term(db):
             category=category,
             **fields,
         )
-        term.render_body(Term.objects.link_targets(set()).get)
         term.save()
         return term
 
@@ -140,9 +139,10 @@ def term_form(term, **changes):
         "autolink": "on" if term.autolink else "",
         "related": [t.pk for t in term.related.all()] if term.pk else [],
         "reviewed": term.reviewed or "",
+        "seen": type(term).objects.get(pk=term.pk).updated.isoformat() if term.pk else "",
         **{
             f"{name}-{f}": "0"
-            for name in ("aliases", "sources", "facets")
+            for name in ("aliases", "sources", "facets", "former_slugs")
             for f in ("TOTAL_FORMS", "INITIAL_FORMS")
         },
     }

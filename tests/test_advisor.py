@@ -112,7 +112,7 @@ def test_a_rule_that_can_never_be_reached_is_refused(advised, db):
         (("compare: [cro-vs-cmo]", "compare: [cmo-vs-cro]"), "comparison “cmo-vs-cro” does not exist"),
         (("term: cro", "term: croo"), "term “croo” does not exist"),
         (("because: Ask both.", "because: See [[nope]]."), "[[nope]] links to a term that does not exist"),
-        (("need: [trial-conduct]", "need: trial-conduct"), "“when” must map each key to a list"),
+        (("need: [trial-conduct]", "need: trial-conduct"), "when.need”: Input should be a valid list"),
     ],
 )
 def test_a_broken_advisor_is_refused_with_a_reason(advised, db, change, message):

@@ -1,200 +1,232 @@
-"""Writing the database back out as content files (export_glossary), so admin edits can be reviewed
-and committed. The output is in the documented format and is a fixed point: loading an export and
-exporting again gives the same bytes.
+"""The way back: what was changed in the admin, written out as content files (export_glossary).
+
+Only entries edited in the admin since their file last agreed with them are written, and entries
+deleted there have their files removed; every other file is left alone. An edited file keeps its
+author's layout: ruamel.yaml reads its front matter with comments, quoting, folding and order, only
+the values that changed are replaced, and the body only if it changed. A file that changed on disk
+since it was loaded is never overwritten without `force`. Afterwards each entry records its file's
+new SHA-256, so the next load finds nothing to do.
 """
 
+import hashlib
+import io
+import textwrap
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from django.db.models import Prefetch
+from django.utils import timezone
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarstring import FoldedScalarString, ScalarString
 
-from glossary.models import Aspect, Band, Category, Comparison, Stage, Term
-from glossary.quiz.models import DEFAULT_PROMPT, Advisor, Quiz
+from glossary.content.plan import DOCUMENTS
+from glossary.content.read import display_path
+from glossary.models import Comparison, Deletion, Term, unexported
+from glossary.quiz.models import DEFAULT_PROMPT, Option, Quiz
 
-
-class Dumper(yaml.SafeDumper):
-    """Plain, stable YAML as authors write it: keys in our order, lists indented under their key,
-    short lists of slugs on one line, unicode as it is, no line folding."""
-
-    def increase_indent(self, flow=False, indentless=False):
-        return super().increase_indent(flow, False)
-
-
-class Slugs(list):
-    """A list of slugs, written on one line: [cro, cmo]."""
+FOLD_AT = 96  # where an author's editor wraps a long folded (>-) value
+UNORDERED = {"related"}  # lists whose order means nothing: an author's order is kept
 
 
-Dumper.add_representer(
-    Slugs, lambda dumper, data: dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=True)
-)
+@dataclass
+class Result:
+    written: list = field(default_factory=list)  # relative paths
+    removed: list = field(default_factory=list)
+    refused: list = field(default_factory=list)  # why a file was not written
 
 
-def dump(data):
-    return yaml.dump(
-        data, Dumper=Dumper, sort_keys=False, allow_unicode=True, width=10_000, default_flow_style=False
+def export_content(root, force=False):
+    root = Path(root)
+    result = Result()
+    entries = {
+        Term: Term.objects.select_related("category").prefetch_related(
+            "aliases", "sources", "related", "facets__aspect", "former_slugs"
+        ),
+        Comparison: Comparison.objects.prefetch_related("comparison_terms__term", "comparison_aspects__aspect"),
+        Quiz: Quiz.objects.prefetch_related(
+            "questions", Prefetch("questions__options", Option.objects.prefetch_related("citations__comparison", "citations__aspect"))
+        ),
+    }
+    for model, queryset in entries.items():
+        for entry in unexported(queryset):
+            export_entry(root, entry, f"{DOCUMENTS[model]}/{entry.slug}.md", force, result)
+    for deletion in Deletion.objects.filter(exported=False):
+        path = root / deletion.source_file
+        if path.exists() and digest(path.read_bytes()) != deletion.source_hash and not force:
+            result.refused.append(f"{display_path(path)}: changed on disk since it was loaded; not removed")
+            continue
+        if path.exists():
+            path.unlink()
+            result.removed.append(deletion.source_file)
+        Deletion.objects.filter(pk=deletion.pk).update(exported=True)
+    return result
+
+
+def digest(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def export_entry(root, entry, name, force, result):
+    old = root / entry.source_file if entry.source_file else None
+    target = root / name
+    if old and old.exists() and digest(old.read_bytes()) != entry.source_hash and not force:
+        result.refused.append(
+            f"{display_path(old)}: changed on disk since it was last loaded, and “{entry.slug}” was edited "
+            "in the admin. Load it with --overwrite-edits to take the file, or export with --force to "
+            "write the admin's version over it."
+        )
+        return
+    if target != old and target.exists() and not force:
+        result.refused.append(f"{display_path(target)}: already exists and is another entry's file")
+        return
+    text = document(old.read_text(encoding="utf-8") if old and old.exists() else None, front_matter(entry), entry.body)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    if old and old != target and old.exists():
+        old.unlink()
+        result.removed.append(entry.source_file)
+    result.written.append(name)
+    # An update, not a save: exporting changes no content, and an editor's open form stays valid.
+    type(entry).objects.filter(pk=entry.pk).update(
+        source_file=name, source_hash=digest(text.encode()), loaded=timezone.now()
     )
 
 
-def document(front_matter, body):
-    return f"---\n{dump(front_matter)}---\n{body}"
+def front_matter(entry):
+    """What the entry's file says above its body, keys in the documented order, empty ones left out."""
+    if isinstance(entry, Term):
+        data = {
+            "title": entry.title,
+            "abbreviation": entry.abbreviation,
+            "sense": entry.sense,
+            "aliases": [a.name for a in entry.aliases.all()],
+            "summary": entry.summary,
+            "category": entry.category.slug if entry.category else "",
+            "related": sorted(t.slug for t in entry.related.all()),
+            "sources": [{"title": s.title, "url": s.url} for s in entry.sources.all()],
+            "reviewed": entry.reviewed,
+            "autolink": None if entry.autolink else False,
+            "facets": {f.aspect.slug: f.text for f in entry.facets.all()},
+            "former_slugs": [f.slug for f in entry.former_slugs.all()],
+        }
+    elif isinstance(entry, Comparison):
+        data = {
+            "title": entry.title,
+            "summary": entry.summary,
+            "terms": [ct.term.slug for ct in entry.comparison_terms.all()],
+            "aspects": [ca.aspect.slug for ca in entry.comparison_aspects.all()],
+            "reviewed": entry.reviewed,
+        }
+    else:
+        data = {"title": entry.title, "summary": entry.summary, "questions": [question(q) for q in entry.questions.all()]}
+    return without_empty(data)
+
+
+def question(q):
+    options = [
+        without_empty({
+            "id": o.key, "text": o.text, "correct": True if o.correct else None, "feedback": o.feedback,
+            "cites": [str(c) for c in o.citations.all()],
+        })  # fmt: skip
+        for o in q.options.all()
+    ]
+    return without_empty({
+        "id": q.key, "scenario": q.scenario, "prompt": "" if q.prompt == DEFAULT_PROMPT else q.prompt,
+        "choose": "" if q.choose == "one" else q.choose, "options": options,
+    })  # fmt: skip
 
 
 def without_empty(data):
     return {k: v for k, v in data.items() if v not in ("", None, [], {})}
 
 
-def term_file(term):
-    return document(
-        without_empty(
-            {
-                "title": term.title,
-                "abbreviation": term.abbreviation,
-                "sense": term.sense,
-                "aliases": [a.name for a in term.aliases.all()],
-                "summary": term.summary,
-                "category": term.category.slug if term.category else "",
-                "related": Slugs(sorted(t.slug for t in term.related.all())),
-                "sources": [{"title": s.title, "url": s.url} for s in term.sources.all()],
-                "reviewed": term.reviewed,
-                "autolink": None if term.autolink else False,
-                "facets": {f.aspect.slug: f.text for f in term.facets.all()},
-            }
-        ),
-        term.body,
-    )
+def yaml():
+    y = YAML()  # round-trip: comments, quoting, folding and order survive
+    y.preserve_quotes = True
+    y.width = 4096  # never wrap a value an author wrote on one line
+    y.indent(mapping=2, sequence=4, offset=2)
+    return y
 
 
-def comparison_file(comparison):
-    return document(
-        without_empty(
-            {
-                "title": comparison.title,
-                "summary": comparison.summary,
-                "terms": Slugs(ct.term.slug for ct in comparison.comparison_terms.all()),
-                "aspects": Slugs(ca.aspect.slug for ca in comparison.comparison_aspects.all()),
-                "reviewed": comparison.reviewed,
-            }
-        ),
-        comparison.body,
-    )
+def document(old_text, data, body):
+    """The file's text: `data` merged into the front matter of `old_text` (if any), then `body`."""
+    y = yaml()
+    if old_text:
+        lines = old_text.splitlines(keepends=True)
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+        tree = merge(y.load("".join(lines[1:end])), data)
+    else:
+        tree = fresh(data)
+    out = io.StringIO()
+    y.dump(tree, out)
+    return f"---\n{out.getvalue()}---\n{body}"
 
 
-def quiz_file(quiz):
-    questions = []
-    for question in quiz.questions.all():
-        options = [
-            without_empty(
-                {
-                    "id": o.key,
-                    "text": o.text,
-                    "correct": True if o.correct else None,
-                    "feedback": o.feedback,
-                    "cites": Slugs(str(c) for c in o.citations.all()),
-                }
-            )
-            for o in question.options.all()
-        ]
-        questions.append(
-            without_empty(
-                {
-                    "id": question.key,
-                    "scenario": question.scenario,
-                    "prompt": "" if question.prompt == DEFAULT_PROMPT else question.prompt,
-                    "choose": "" if question.choose == "one" else question.choose,
-                    "options": options,
-                }
-            )
-        )
-    return document({"title": quiz.title, "summary": quiz.summary, "questions": questions}, quiz.body)
+def plain(value):
+    """What ruamel read, as plain data, to compare with the database's."""
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return str(value) if isinstance(value, ScalarString) else value
 
 
-def entries_file(model):
-    return dump(
-        [
-            without_empty({"slug": e.slug, "name": e.name, "description": e.description})
-            for e in model.objects.all()
-        ]
-    )
+def merge(old, new, key=None):
+    """`new` in the place of `old` (as ruamel read it), keeping the layout of all that is the same."""
+    if plain(old) == new:
+        return old
+    if isinstance(old, CommentedMap) and isinstance(new, dict):
+        for gone in [k for k in old if k not in new]:
+            del old[gone]
+        for position, (k, value) in enumerate(new.items()):
+            if k in old:
+                old[k] = merge(old[k], value, k)
+            else:
+                old.insert(min(position, len(old)), k, fresh(value))
+        return old
+    if isinstance(old, CommentedSeq) and isinstance(new, list):
+        if key in UNORDERED:
+            new = [v for v in old if v in new] + [v for v in new if v not in old]
+            if plain(old) == new:
+                return old
+        by_id = {item["id"]: item for item in old if isinstance(item, dict) and "id" in item}
+        items = [
+            merge(by_id[v["id"]], v) if isinstance(v, dict) and v.get("id") in by_id
+            else merge(old[i], v) if i < len(old) and not by_id
+            else fresh(v)
+            for i, v in enumerate(new)
+        ]  # fmt: skip
+        old.clear()
+        old.extend(items)
+        return old
+    if isinstance(new, str) and isinstance(old, ScalarString):
+        return folded(new) if isinstance(old, FoldedScalarString) else type(old)(new)
+    return fresh(new)
 
 
-def timeline_file():
-    stages = [
-        {"slug": s.slug, "name": s.name, "term": s.term.slug, "description": s.description}
-        for s in Stage.objects.select_related("term")
-    ]
-    bands = [
-        without_empty(
-            {
-                "term": b.term.slug,
-                "label": b.label,
-                "kind": b.kind,
-                "from": b.start.slug,
-                "to": b.end.slug,
-                "note": b.note,
-            }
-        )
-        for b in Band.objects.select_related("term", "start", "end")
-    ]
-    return dump(without_empty({"stages": stages, "bands": bands})) if stages else None
+def fresh(value):
+    """A value with no layout of its own yet: long text folded, short lists of slugs on one line."""
+    if isinstance(value, dict):
+        return CommentedMap((k, fresh(v)) for k, v in value.items())
+    if isinstance(value, list):
+        seq = CommentedSeq(fresh(v) for v in value)
+        if all(isinstance(v, str) and " " not in v for v in value):
+            seq.fa.set_flow_style()
+        return seq
+    if isinstance(value, str) and len(value) > FOLD_AT and "\n" not in value:
+        return folded(value)
+    return value
 
 
-def advisor_file():
-    advisor = Advisor.objects.first()
-    if advisor is None:
-        return None
-    rules = [
-        {
-            # An empty `when` is the catch-all rule: it must be written, as {}.
-            "when": {question: Slugs(answers) for question, answers in rule["when"].items()},
-            **without_empty(
-                {
-                    "recommend": Slugs(rule["recommend"]),
-                    "because": rule["because"],
-                    "compare": Slugs(rule["compare"]),
-                }
-            ),
-        }
-        for rule in advisor.rules
-    ]
-    return dump(
-        without_empty(
-            {
-                "title": advisor.title,
-                "intro": advisor.intro,
-                "questions": advisor.questions,
-                "partners": [
-                    without_empty({k: p.get(k) for k in ("id", "term", "name", "ask")})
-                    for p in advisor.partners
-                ],
-                "rules": rules,
-            }
-        )
-    )
-
-
-def export_content(root):
-    """Write every entry under `root`; returns {"written": [...], "unchanged": [...]} relative paths."""
-    root = Path(root)
-    files = {"categories.yml": entries_file(Category), "aspects.yml": entries_file(Aspect)}
-    terms = Term.objects.select_related("category").prefetch_related(
-        "aliases", "sources", "related", "facets__aspect"
-    )
-    files |= {f"terms/{t.slug}.md": term_file(t) for t in terms}
-    comparisons = Comparison.objects.prefetch_related("comparison_terms__term", "comparison_aspects__aspect")
-    files |= {f"comparisons/{c.slug}.md": comparison_file(c) for c in comparisons}
-    quizzes = Quiz.objects.prefetch_related(
-        "questions__options__citations__comparison", "questions__options__citations__aspect"
-    )
-    files |= {f"quizzes/{q.slug}.md": quiz_file(q) for q in quizzes}
-    for name, text in (("timeline.yml", timeline_file()), ("advisor.yml", advisor_file())):
-        if text is not None:
-            files[name] = text
-    result = {"written": [], "unchanged": []}
-    for name, text in sorted(files.items()):
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if path.exists() and path.read_text(encoding="utf-8") == text:
-            result["unchanged"].append(name)
-        else:
-            path.write_text(text, encoding="utf-8")
-            result["written"].append(name)
-    return result
+def folded(text):
+    """`text` as a folded (>-) block, its lines broken at spaces before FOLD_AT characters."""
+    if "\n" in text or "  " in text or text != text.strip():
+        return text  # a fold would change it: leave it to ruamel's quoting
+    value = FoldedScalarString(text)
+    value.fold_pos, position = [], 0
+    for line in textwrap.wrap(text, FOLD_AT, break_long_words=False, break_on_hyphens=False)[:-1]:
+        position += len(line)
+        value.fold_pos.append(position)
+        position += 1
+    return value

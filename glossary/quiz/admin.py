@@ -1,14 +1,20 @@
+import reversion
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Q, Subquery
 from markdownx.widgets import AdminMarkdownxWidget
-from reversion_compare.admin import CompareVersionAdmin
 
-from glossary.admin import RenderedBodyMixin
-from glossary.forms import BodyForm, render_checked
+from glossary.admin import EntryAdmin, FileOwnedAdmin
+from glossary.forms import BodyForm, EditGuard, render_checked
 from glossary.models import Aspect, Comparison
-from glossary.quiz.models import Advisor, Option, Question, Quiz
+from glossary.quiz.models import Advisor, Citation, Option, Question, Quiz
+
+# A quiz's versions hold its questions, theirs their options, and theirs the rows they cite.
+reversion.register(Citation)
+reversion.register(Option, follow=["citations"], exclude=["feedback_html"])
+reversion.register(Question, follow=["options"])
+reversion.register(Quiz, follow=["questions"], exclude=["body_html"])
 
 
 class QuizForm(BodyForm):
@@ -31,7 +37,7 @@ class QuestionInline(admin.TabularInline):
 
 
 @admin.register(Quiz)
-class QuizAdmin(RenderedBodyMixin, CompareVersionAdmin):
+class QuizAdmin(EntryAdmin):
     form = QuizForm
     list_display = ["title", "slug", "updated"]
     inlines = [QuestionInline]
@@ -71,7 +77,6 @@ class OptionForm(forms.ModelForm):
         return self.cleaned_data["cites"]
 
     def save(self, commit=True):
-        self.instance.feedback_html = self.rendered.html
         option = super().save(commit)
         if commit:
             self.save_citations()
@@ -103,15 +108,28 @@ class OptionInline(admin.StackedInline):
     extra = 0
 
 
-@admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
-    """Questions, with anonymous statistics: how often answered right, and the most chosen wrong option."""
+class QuestionForm(EditGuard):
+    class Meta:
+        model = Question
+        fields = ["quiz", "key", "position", "scenario", "prompt", "choose"]
 
+
+@admin.register(Question)
+class QuestionAdmin(EntryAdmin):
+    """Questions, with anonymous statistics: how often answered right, and the most chosen wrong option.
+
+    A question is part of its quiz's file: editing it is editing the quiz.
+    """
+
+    form = QuestionForm
     list_display = ["__str__", "quiz", "answered", "share_right", "most_chosen_wrong"]
     list_filter = ["quiz"]
     search_fields = ["key", "scenario"]
-    fields = ["quiz", "key", "position", "scenario", "prompt", "choose"]
+    fields = ["quiz", "key", "position", "scenario", "prompt", "choose", "seen"]
     inlines = [OptionInline]
+
+    def owner(self, question):
+        return question.quiz
 
     def get_queryset(self, request):
         wrong = (
@@ -148,12 +166,9 @@ class QuestionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Advisor)
-class AdvisorAdmin(admin.ModelAdmin):
-    """The advisor's rules are checked as a whole when content/advisor.yml loads, so they are read-only here."""
+class AdvisorAdmin(FileOwnedAdmin):
+    """The advisor's rules are checked as a whole when content/advisor.yml loads."""
 
+    file = "content/advisor.yml"
     list_display = ["title", "updated"]
-    readonly_fields = ["title", "intro", "questions", "partners", "rules"]
     exclude = ["slug"]
-
-    def has_add_permission(self, request):
-        return False

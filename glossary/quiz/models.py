@@ -12,7 +12,17 @@ from django.core import signing
 from django.db import models
 from django.urls import reverse
 
-from glossary.models import Aspect, Comparison, ComparisonTerm, Facet, FromFile, Row, validate_slug
+from glossary.models import (
+    Aspect,
+    Comparison,
+    ComparisonTerm,
+    Facet,
+    FromFile,
+    Row,
+    summary_at_most,
+    validate_slug,
+)
+from glossary.rendering import render_from_database
 
 DEFAULT_PROMPT = "Which fits best?"
 
@@ -32,9 +42,14 @@ class Quiz(FromFile):
     class Meta:
         ordering = ["title"]
         verbose_name_plural = "quizzes"
+        constraints = [summary_at_most(400, "quiz_summary_length")]
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        self.body_html = render_from_database(self.body).html
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("quiz:detail", args=[self.slug])
@@ -60,6 +75,9 @@ class Question(models.Model):
     prompt = models.CharField(max_length=200, default=DEFAULT_PROMPT)
     choose = models.CharField(max_length=3, choices=Choose.choices, default=Choose.ONE)
     position = models.PositiveIntegerField(default=0)
+    # A question is part of its quiz's file: an admin edit of it is an edit of the quiz (edited_by
+    # and the rest are the quiz's); this tells two editors of the same question apart.
+    updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["quiz", "position"]
@@ -102,6 +120,10 @@ class Option(models.Model):
 
     def __str__(self):
         return self.text
+
+    def save(self, *args, **kwargs):
+        self.feedback_html = render_from_database(self.feedback).html
+        super().save(*args, **kwargs)
 
 
 class Citation(models.Model):

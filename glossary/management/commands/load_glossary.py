@@ -1,18 +1,14 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from glossary.content import ContentError, display_path, load_content
-from glossary.content.parallel import ProcessLost
-
-# Files read between two progress lines, on a load large enough to show them.
-PROGRESS_EVERY = 1000
+from glossary.content import ContentError, EditConflict, display_path, load_content
 
 
 class Command(BaseCommand):
     help = (
         "Check every content file, then bring the database in line with them in one transaction. "
         "Any problem is reported as path:line: message and nothing is written. Entries edited in the "
-        "admin since they were loaded are never overwritten unless --overwrite-edits."
+        "admin are never overwritten unless --overwrite-edits."
     )
 
     def add_arguments(self, parser):
@@ -23,39 +19,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--overwrite-edits",
             action="store_true",
-            help="replace entries edited in the admin whose files changed too (a revision of each is kept)",
+            help="let the files win over entries edited in the admin (a revision of each edit is kept)",
         )
         parser.add_argument("--prune", action="store_true", help="remove entries whose files were deleted")
-        parser.add_argument(
-            "--full",
-            action="store_true",
-            help="read and compare every file even when neither the files nor the database changed since "
-            "the last load (say, after the database was changed by hand)",
-        )
 
-    def handle(self, path, dry_run, overwrite_edits, prune, full, verbosity, **options):
-        def progress(done, total):
-            if verbosity >= 1 and total >= PROGRESS_EVERY and (done % PROGRESS_EVERY == 0 or done == total):
-                self.stdout.write(f"Read {done:,} of {total:,} files")
-
+    def handle(self, path, dry_run, overwrite_edits, prune, verbosity, **options):
         try:
-            report = load_content(
-                path,
-                dry_run=dry_run,
-                overwrite_edits=overwrite_edits,
-                prune=prune,
-                full=full,
-                progress=progress,
-            )
+            report = load_content(path, dry_run=dry_run, overwrite_edits=overwrite_edits, prune=prune)
         except ContentError as e:
             for problem in e.problems:
                 self.stderr.write(str(problem))
             count = len(e.problems)
+            what = "conflict" if isinstance(e, EditConflict) else "problem"
             raise CommandError(
-                f"{count} problem{'s' if count != 1 else ''} found in {display_path(path)}; nothing was loaded."
+                f"{count} {what}{'s' if count != 1 else ''} found in {display_path(path)}; nothing was loaded."
             ) from None
-        except ProcessLost as e:
-            raise CommandError(f"{e}. Nothing was loaded.") from None
 
         if dry_run:
             self.stdout.write("Dry run: nothing was written. The load would have changed:")
@@ -67,9 +45,11 @@ class Command(BaseCommand):
                         self.stdout.write(f"  {action}: {slug}")
             for slug in counts.kept:
                 self.stdout.write(
-                    f"  kept the admin edit of {slug}: its file has not changed since it was loaded. "
-                    "Run export_glossary to write the edit back to the file."
+                    f"  kept the admin edit of {slug}: its file has not changed since. "
+                    "Run export_glossary to write the edit to its file."
                 )
+            for slug in counts.deleted:
+                self.stdout.write(f"  {slug} was deleted in the admin: export_glossary removes its file.")
             for slug in counts.missing:
                 self.stdout.write(f"  {slug} has no file any more; it stays until you load with --prune.")
         if not report.changed:

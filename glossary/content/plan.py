@@ -1,0 +1,164 @@
+"""Stage 2 of a load: compare what was read with the database and decide, entry by entry, what to do.
+
+A file is matched to the entry it was loaded into by its name (so an entry renamed in the admin still
+meets its old file), else by its slug, else by a `former_slugs` entry (a file renamed by its author).
+Its SHA-256 against the one stored says whether it changed; the entry's `edited` against `loaded`
+says whether someone changed it in the admin since. Nothing here writes.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.urls import reverse
+
+from glossary.content.read import Problem
+from glossary.models import Alias, Comparison, ContentVersion, Deletion, FormerSlug, Term
+from glossary.quiz.models import Quiz
+
+# Raise it when a change to rendering.py changes the HTML of text that did not change: the next load
+# then renders every entry again. (Only content and this number decide what is rendered again.)
+RENDERER_VERSION = 1
+
+DOCUMENTS = {Term: "terms", Comparison: "comparisons", Quiz: "quizzes"}
+
+# What a load does with an entry. The first three write it.
+CREATE, UPDATE, RERENDER = "created", "updated", "rerendered"
+UNCHANGED, KEPT, CONFLICT = "unchanged", "kept", "conflict"
+DELETED, MISSING, REMOVE = "deleted", "missing", "removed"
+WRITES = (CREATE, UPDATE, RERENDER)
+
+
+@dataclass
+class Step:
+    action: str
+    slug: str  # the entry's slug after the load
+    file: object = None  # read.File
+    row: object = None  # the entry as it is in the database
+    problem: Problem | None = None  # why it is a conflict
+    rendered: dict | None = None  # render.py's HTML, for the steps that write
+
+
+@dataclass
+class Plan:
+    steps: dict  # {model: [Step]}
+    names: dict  # {slug: (title, abbreviation, [aliases], is a second sense)} of every term after the load
+    former: dict  # {old slug: slug}
+    digest: str = ""  # of what every rendering depends on besides its own text (names_digest)
+    advisor_html: list = field(default_factory=list)  # each rule's `because`, rendered
+
+    def of(self, model, *actions):
+        return [s for s in self.steps[model] if s.action in actions]
+
+    def conflicts(self):
+        return [s.problem for steps in self.steps.values() for s in steps if s.action == CONFLICT]
+
+
+def make_plan(content, overwrite_edits=False, prune=False, take=()):
+    """The Plan for loading `content`. `take`: (model, slug) pairs whose admin edits give way to their
+    files, as with `overwrite_edits`, for those entries alone."""
+    steps = {
+        model: plan_documents(model, getattr(content, folder), overwrite_edits, prune, take)
+        for model, folder in DOCUMENTS.items()
+    }
+    names, former = names_after(steps[Term], content)
+    plan = Plan(steps, names, former, names_digest(names, former))
+    stored = ContentVersion.objects.filter(pk=1).values_list("loaded_names", flat=True).first()
+    if stored != plan.digest:  # a name changed somewhere: any body may mention it
+        for model in DOCUMENTS:
+            for step in plan.of(model, UNCHANGED):
+                step.action = RERENDER
+    return plan
+
+
+def plan_documents(model, files, overwrite_edits, prune, take):
+    kind = model._meta.model_name
+    rows = list(model.objects.defer("body", "body_html", "summary").select_related("edited_by"))
+    by_file = {r.source_file: r for r in rows if r.source_file}
+    by_slug = {r.slug: r for r in rows}
+    deletions = {d.slug: d for d in Deletion.objects.filter(kind=kind, exported=False)}
+    on_disk = {f.name for f in files}
+    matched, steps = set(), []
+    for f in files:
+        row = by_file.get(f.name) or by_slug.get(f.slug)
+        if row is None:  # renamed by its author: the entry of a former slug whose file is gone
+            former = getattr(f.data, "former_slugs", [])
+            row = next((by_slug[s] for s in former if s in by_slug and by_slug[s].source_file not in on_disk), None)
+        if row is not None and row.pk in matched:
+            row = None
+        overwrite = overwrite_edits or (model, f.slug) in take or (row and (model, row.slug) in take)
+        if row is None:
+            deletion = deletions.get(f.slug)
+            if deletion and deletion.source_hash == f.digest:
+                steps.append(Step(DELETED, f.slug, f))
+            elif deletion and not overwrite:
+                steps.append(conflict(f, f"“{f.slug}” was deleted in the admin by {deletion.deleted_by or 'someone'} "
+                                         f"on {deletion.deleted:%Y-%m-%d %H:%M}, and this file has changed since."))
+            else:
+                steps.append(Step(CREATE, f.slug, f))
+            continue
+        matched.add(row.pk)
+        if row.source_file not in ("", f.name) and row.source_file in on_disk:
+            step = conflict(f, f"“{f.slug}” is the entry of {row.source_file}, renamed in the admin by "
+                               f"{row.last_change()}. Run export_glossary first.", row)
+        elif not row.source_file:
+            step = conflict(f, f"“{row.slug}” was created in the admin by {row.last_change()}; this file would replace it.", row)
+        elif row.edited_since_load and row.source_hash == f.digest:
+            step = Step(KEPT, row.slug, f, row)
+        elif row.edited_since_load:
+            step = conflict(f, f"“{row.slug}” was edited in the admin by {row.last_change()} since it was "
+                               "loaded, and this file has changed too.", row)
+        elif row.source_hash == f.digest and row.source_file == f.name:
+            step = Step(UNCHANGED, row.slug, f, row)
+        else:
+            step = Step(UPDATE, f.slug, f, row)
+        if step.action in (CONFLICT, KEPT) and overwrite:
+            step = Step(UPDATE, f.slug, f, row)
+        steps.append(step)
+    for row in rows:
+        if row.pk in matched or not row.source_file:
+            continue  # loaded and matched, or created in the admin: its file does not exist yet
+        gone = f"{row.source_file} is gone"
+        if not prune:
+            steps.append(Step(MISSING, row.slug, None, row))
+        elif row.edited_since_load and not overwrite_edits:
+            problem = Problem(row.source_file, 1, f"“{row.slug}” was edited in the admin by {row.last_change()}, and {gone}.")
+            steps.append(Step(CONFLICT, row.slug, None, row, problem))
+        else:
+            steps.append(Step(REMOVE, row.slug, None, row))
+    return steps
+
+
+def conflict(file, message, row=None):
+    advice = (" Keep the admin's version with export_glossary --force (then merge the file's change by "
+              "hand), or take the file with load_glossary --overwrite-edits (the edit stays in History).")
+    return Step(CONFLICT, file.slug, file, row, Problem(file.path, 1, message + advice))
+
+
+def names_after(steps, content):
+    """Every term's names once the load is done: from its file, or from the database where it stays."""
+    names, stays = {}, []
+    for step in steps:
+        if step.action in (CREATE, UPDATE, UNCHANGED):
+            d = step.file.data
+            names[step.slug] = (d.title, d.abbreviation, list(d.aliases), bool(d.sense))
+        elif step.action in (KEPT, CONFLICT, MISSING):
+            stays.append(step.row)
+    written = {s.row.pk for s in steps if s.row is not None}
+    stays += Term.objects.exclude(pk__in=written).filter(source_file="")  # created in the admin
+    aliases = {}
+    for term_id, name in Alias.objects.filter(term__in=[t.pk for t in stays]).values_list("term", "name"):
+        aliases.setdefault(term_id, []).append(name)
+    for term in stays:
+        names[term.slug] = (term.title, term.abbreviation, aliases.get(term.pk, []), bool(term.sense))
+    former = dict(FormerSlug.objects.filter(~Q(slug__in=list(names))).values_list("slug", "term__slug"))
+    former |= {old: new for old, new in content.former_slugs().items() if old not in names}
+    return names, {old: new for old, new in former.items() if new in names}
+
+
+def names_digest(names, former):
+    """What every rendering depends on besides its own text: each term's names, and the renderer."""
+    url = reverse("glossary:term_detail", args=["SLUG"])
+    text = json.dumps([RENDERER_VERSION, url, sorted(names.items()), sorted(former.items())], ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()

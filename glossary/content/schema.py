@@ -1,0 +1,169 @@
+"""What each content file may hold, with every limit taken from the model field it is loaded into.
+
+A value is checked by the field's own `clean()`: its max_length, choices, validators and whether it
+may be blank, with the very messages the admin's forms show. pydantic checks the shape around the
+values: which keys exist, which are required, lists, mappings, dates, true/false.
+"""
+
+import datetime
+from typing import Annotated
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, create_model
+
+from glossary.models import Alias, Aspect, Band, Category, Comparison, Facet, Source, Stage, Term
+from glossary.quiz.models import Advisor, Option, Question, Quiz
+
+
+def value_of(model, name):
+    """The type of a value for `model.name`, checked as the field checks it."""
+    field = model._meta.get_field(name)
+    if isinstance(field, models.DateField):
+        kind = datetime.date
+    elif isinstance(field, models.BooleanField):
+        kind = bool
+    else:
+        kind = str
+
+    def clean(value):
+        try:
+            return field.clean(value.strip() if isinstance(value, str) else value, None)
+        except ValidationError as e:
+            message = " ".join(e.messages)
+            if field.choices and e.code == "invalid_choice":
+                message += f" Use one of: {', '.join(str(value) for value, _ in field.choices)}."
+            raise ValueError(message) from None
+
+    return Annotated[kind | None if field.null else kind, AfterValidator(clean)]
+
+
+def key_of(model, name, alias=None):
+    """(type, default) of a file key for `model.name`: required exactly when the field is."""
+    field = model._meta.get_field(name)
+    if field.has_default():
+        default = field.get_default()
+    elif field.blank:
+        default = None if field.null else ""
+    else:
+        default = ...
+    return value_of(model, name), Field(default, alias=alias)
+
+
+def each_once(items):
+    repeated = sorted({item for item in items if items.count(item) > 1})
+    if repeated:
+        raise ValueError(f"“{repeated[0]}” is listed twice")
+    return items
+
+
+def listing(item_type):
+    """A list in which no item is given twice."""
+    return Annotated[list[item_type], AfterValidator(each_once)]
+
+
+TermSlug = value_of(Term, "slug")
+
+
+class Schema(BaseModel):
+    # strict: "reviewed: 12" is not a date, "autolink: 1" not true/false, "title: 3" not text.
+    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
+
+
+def schema(name, model, /, *names, **more):
+    """A Schema with a key for each of `model`'s fields in `names`, and the keys in `more`."""
+    return create_model(name, __base__=Schema, **{field: key_of(model, field) for field in names}, **more)
+
+
+SourceFile = schema("SourceFile", Source, "title", "url")
+
+TermFile = schema(
+    "TermFile",
+    Term,
+    "title", "summary", "abbreviation", "sense", "reviewed", "autolink",
+    aliases=(listing(value_of(Alias, "name")), []),
+    category=(value_of(Category, "slug") | None, None),
+    related=(listing(TermSlug), []),
+    sources=(list[SourceFile], []),
+    facets=(dict[value_of(Aspect, "slug"), value_of(Facet, "text")], {}),
+    former_slugs=(listing(TermSlug), []),
+)  # fmt: skip
+
+ComparisonFile = schema(
+    "ComparisonFile",
+    Comparison,
+    "title", "summary", "reviewed",
+    terms=(listing(TermSlug), ...),
+    aspects=(listing(value_of(Aspect, "slug")), ...),
+)  # fmt: skip
+
+OptionFile = schema(
+    "OptionFile",
+    Option,
+    "text", "correct", "feedback",
+    key=key_of(Option, "key", alias="id"),
+    cites=(listing(str), []),
+)  # fmt: skip
+QuestionFile = schema(
+    "QuestionFile",
+    Question,
+    "scenario", "prompt", "choose",
+    key=key_of(Question, "key", alias="id"),
+    options=(list[OptionFile], ...),
+)  # fmt: skip
+QuizFile = schema("QuizFile", Quiz, "title", "summary", questions=(list[QuestionFile], ...))
+
+CategoryFile = schema("CategoryFile", Category, "slug", "name", "description")
+AspectFile = schema("AspectFile", Aspect, "slug", "name", "description")
+
+StageFile = schema("StageFile", Stage, "slug", "name", "description", term=(TermSlug, ...))
+BandFile = schema(
+    "BandFile",
+    Band,
+    "label", "kind", "note",
+    term=(TermSlug, ...),
+    start=(value_of(Stage, "slug"), Field(..., alias="from")),
+    end=(value_of(Stage, "slug"), Field(..., alias="to")),
+)  # fmt: skip
+TimelineFile = schema("TimelineFile", Stage, stages=(list[StageFile], ...), bands=(list[BandFile], []))
+
+AdvisorQuestion = schema(
+    "AdvisorQuestion",
+    Advisor,
+    id=(str, ...),
+    prompt=(str, ...),
+    options=(list[schema("AdvisorAnswer", Advisor, id=(str, ...), text=(str, ...))], ...),
+)
+Partner = schema(
+    "Partner", Advisor, id=(str, ...), term=(TermSlug, ...), name=(str, ...), ask=(list[str], [])
+)
+Rule = schema(
+    "Rule",
+    Advisor,
+    when=(dict[str, list[str]], ...),
+    recommend=(listing(str), ...),
+    because=(str, ...),
+    compare=(listing(str), []),
+)
+AdvisorFile = schema(
+    "AdvisorFile",
+    Advisor,
+    "title", "intro",
+    questions=(list[AdvisorQuestion], ...),
+    partners=(list[Partner], ...),
+    rules=(list[Rule], ...),
+)  # fmt: skip
+
+# What each file or folder of content/ holds, and the file names of each folder.
+SLUG = {
+    "terms": TypeAdapter(TermSlug),
+    "comparisons": TypeAdapter(value_of(Comparison, "slug")),
+    "quizzes": TypeAdapter(value_of(Quiz, "slug")),
+}
+CATEGORIES = TypeAdapter(list[CategoryFile])
+ASPECTS = TypeAdapter(list[AspectFile])
+TERM = TypeAdapter(TermFile)
+COMPARISON = TypeAdapter(ComparisonFile)
+QUIZ = TypeAdapter(QuizFile)
+TIMELINE = TypeAdapter(TimelineFile)
+ADVISOR = TypeAdapter(AdvisorFile)
