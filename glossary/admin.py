@@ -258,6 +258,10 @@ class TermAdmin(EntryAdmin):
         super().save_related(request, form, formsets, change)
         index_terms([form.instance.pk])  # its other names were saved just now
 
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, perms_needed, [*protected, *(p for term in objs for p in term.protected_by())]
+
     def render_delete_form(self, request, context):
         context["dependants"] = context["object"].dependants()
         return super().render_delete_form(request, context)

@@ -355,6 +355,18 @@ class Term(FromFile):
         mark_edited(Term.objects.filter(related=self), by)
         return rewrite_links(self.slug, lambda text: pattern.sub(lambda m: m.group(1) or label, text), by)
 
+    def protected_by(self):
+        """What must change before this term can be deleted in the admin: its files name it."""
+        from glossary.quiz.models import Advisor
+
+        advisors = [a for a in Advisor.objects.all() if any(p["term"] == self.slug for p in a.partners)]
+        return [
+            *(f"Comparison: {c} (change its terms first)" for c in Comparison.objects.filter(terms=self)),
+            *(f"Timeline stage: {s} (content/timeline.yml)" for s in self.stages.all()),
+            *(f"Timeline band: {b} (content/timeline.yml)" for b in self.bands.all()),
+            *(f"Advisor: {a} (content/advisor.yml)" for a in advisors),
+        ]
+
     def dependants(self):
         """What a delete of this term changes, in plain words: [(what happens, [entries])]."""
         linking = linking_to([self.slug])
@@ -639,8 +651,7 @@ class Comparison(FromFile):
 
 class ComparisonTerm(models.Model):
     comparison = models.ForeignKey(Comparison, on_delete=models.CASCADE, related_name="comparison_terms")
-    # A term in a comparison cannot be deleted: the comparison must be changed first.
-    term = models.ForeignKey(Term, on_delete=models.PROTECT)
+    term = models.ForeignKey(Term, on_delete=models.CASCADE)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -669,8 +680,7 @@ class Stage(models.Model):
 
     slug = models.SlugField(unique=True, validators=[validate_slug])
     name = models.CharField(max_length=60)
-    # The timeline is content/timeline.yml's: a term it shows cannot be deleted in the admin.
-    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="stages")
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="stages")
     description = models.TextField(help_text="One sentence: what happens in this step.")
     position = models.PositiveIntegerField(default=0)
 
@@ -688,7 +698,7 @@ class Band(models.Model):
         PARTNER = "partner", "Partner"
         RULE = "rule", "Rules"
 
-    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="bands")
+    term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="bands")
     label = models.CharField(max_length=80, help_text="Short words shown on the band.")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     start = models.ForeignKey(Stage, on_delete=models.CASCADE, related_name="+")

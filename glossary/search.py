@@ -147,15 +147,16 @@ BATCH = 1000
 
 
 @transaction.atomic
-def index_terms(term_ids):
+def index_terms(term_ids, new=frozenset()):
     """Rebuild the search rows of these terms, and add any new words of their names to the vocabulary.
 
-    A thousand terms at a time, so that a large load never holds every body at once.
+    A thousand terms at a time, so that a large load never holds every body at once. The terms in
+    `new` were just created: they have no rows to delete.
     """
     term_ids = sorted(term_ids)
     vocabulary = set()
     for start in range(0, len(term_ids), BATCH):
-        vocabulary |= index_batch(term_ids[start : start + BATCH])
+        vocabulary |= index_batch(term_ids[start : start + BATCH], new)
     add_vocabulary(vocabulary)
 
 
@@ -170,7 +171,7 @@ def add_vocabulary(vocabulary):
     SearchWord.objects.bulk_create(rows, batch_size=BATCH, ignore_conflicts=True)
 
 
-def index_batch(term_ids):
+def index_batch(term_ids, new=frozenset()):
     """Rebuild the names and documents of these terms from the database; returns the words of their names."""
     names, documents, vocabulary = [], [], set()
     for term in Term.objects.filter(pk__in=term_ids).prefetch_related("aliases"):
@@ -186,8 +187,10 @@ def index_batch(term_ids):
                 vocabulary.update(w for w in name_key.split() if not w.isdigit())  # "211": no typos to fix
                 if len(name_compact) <= MAX_COMPACT_WORD:
                     vocabulary.add(name_compact)
-    SearchName.objects.filter(term__in=term_ids).delete()
-    SearchDocument.objects.filter(term__in=term_ids).delete()
+    stale = [term_id for term_id in term_ids if term_id not in new]
+    if stale:
+        SearchName.objects.filter(term__in=stale).delete()
+        SearchDocument.objects.filter(term__in=stale).delete()
     SearchName.objects.bulk_create(names, batch_size=BATCH)
     SearchDocument.objects.bulk_create(documents, batch_size=BATCH)
     return vocabulary

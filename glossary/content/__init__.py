@@ -26,6 +26,8 @@ def load_content(root, dry_run=False, overwrite_edits=False, prune=False, take=(
     options = {"overwrite_edits": overwrite_edits, "prune": prune, "take": take}
     content = read_content(root)
     plan = make_plan(content, **options)
+    if plan.problems:
+        raise ContentError(plan.problems)
     if plan.conflicts():
         raise EditConflict(plan.conflicts())
     render_plan(content, plan)

@@ -46,6 +46,8 @@ class Plan:
     names: dict  # {slug: (title, abbreviation, [aliases], is a second sense)} of every term after the load
     former: dict  # {old slug: slug}
     digest: str = ""  # of what every rendering depends on besides its own text (names_digest)
+    stored_digest: str = ""  # the digest that the last load rendered with
+    problems: list = field(default_factory=list)  # files that cannot load beside what stays
     advisor_html: list = field(default_factory=list)  # each rule's `because`, rendered
 
     def of(self, model, *actions):
@@ -53,6 +55,22 @@ class Plan:
 
     def conflicts(self):
         return [s.problem for steps in self.steps.values() for s in steps if s.action == CONFLICT]
+
+    def check_titles(self, staying):
+        """A new title must not be one that a term which stays (`staying`) still has."""
+        held = {t.title.casefold(): t for t in staying}
+        for step in self.of(Term, CREATE, UPDATE):
+            holder = held.get(step.file.data.title.casefold())
+            if holder is None or (step.row and holder.pk == step.row.pk):
+                continue
+            why = (
+                "whose file is gone: load with --prune to remove it, or, if this file is its new name, "
+                f"add “former_slugs: [{holder.slug}]” to it"
+                if holder.source_file
+                else "which was created in the admin: rename or delete one of them"
+            )
+            message = f"title “{step.file.data.title}” is still used by “{holder.slug}”, {why}"
+            self.problems.append(Problem(step.file.path, step.file.line("title"), message))
 
 
 def make_plan(content, overwrite_edits=False, prune=False, take=()):
@@ -62,10 +80,11 @@ def make_plan(content, overwrite_edits=False, prune=False, take=()):
         model: plan_documents(model, getattr(content, folder), overwrite_edits, prune, take)
         for model, folder in DOCUMENTS.items()
     }
-    names, former = names_after(steps[Term], content)
+    names, former, staying = names_after(steps[Term], content)
     plan = Plan(steps, names, former, names_digest(names, former))
-    stored = ContentVersion.objects.filter(pk=1).values_list("loaded_names", flat=True).first()
-    if stored != plan.digest:  # a name changed somewhere: any body may mention it
+    plan.check_titles(staying)
+    plan.stored_digest = ContentVersion.objects.filter(pk=1).values_list("loaded_names", flat=True).first()
+    if plan.stored_digest != plan.digest:  # a name changed somewhere: any body may mention it
         for model in DOCUMENTS:
             for step in plan.of(model, UNCHANGED):
                 step.action = RERENDER
@@ -146,7 +165,7 @@ def names_after(steps, content):
         elif step.action in (KEPT, CONFLICT, MISSING):
             stays.append(step.row)
     written = {s.row.pk for s in steps if s.row is not None}
-    stays += Term.objects.exclude(pk__in=written).filter(source_file="")  # created in the admin
+    stays += Term.objects.exclude(pk__in=written).filter(source_file="").defer("body", "body_html")
     aliases = {}
     for term_id, name in Alias.objects.filter(term__in=[t.pk for t in stays]).values_list("term", "name"):
         aliases.setdefault(term_id, []).append(name)
@@ -154,7 +173,7 @@ def names_after(steps, content):
         names[term.slug] = (term.title, term.abbreviation, aliases.get(term.pk, []), bool(term.sense))
     former = dict(FormerSlug.objects.filter(~Q(slug__in=list(names))).values_list("slug", "term__slug"))
     former |= {old: new for old, new in content.former_slugs().items() if old not in names}
-    return names, {old: new for old, new in former.items() if new in names}
+    return names, {old: new for old, new in former.items() if new in names}, stays
 
 
 def names_digest(names, former):

@@ -92,6 +92,8 @@ class Problems(list):
 def read_content(root):
     root = Path(root)
     problems = Problems()
+    if not root.is_dir():
+        raise ContentError([Problem(display_path(root), 1, "no such content directory")])
     if not (root / "terms").is_dir():
         raise ContentError([Problem(display_path(root / "terms"), 1, "no terms directory: add terms/")])
     content = Content(
@@ -188,11 +190,28 @@ def parse_yaml(file, text, first_line, problems):
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         problems.add(file, first_line + (mark.line if mark else 0), f"broken YAML: {e.problem or e.context}")
-    except (yaml.YAMLError, ValueError) as e:  # an impossible date such as 2026-02-30 is a ValueError
+    except yaml.YAMLError as e:
         problems.add(file, first_line, f"cannot read this YAML: {e}")
+    except ValueError as e:  # an impossible date, such as 2026-02-30
+        problems.add(file, first_line + unreadable(loader, node).start_mark.line, f"cannot read this value: {e}")
     finally:
         loader.dispose()
     return None
+
+
+def unreadable(loader, node):
+    """The first node under `node` that cannot be read (constructed) on its own."""
+    for child in [v for pair in node.value for v in pair] if isinstance(node, yaml.MappingNode) else (
+        node.value if isinstance(node, yaml.SequenceNode) else []
+    ):
+        fresh = Loader("")  # the loader that failed keeps half-built objects
+        try:
+            fresh.construct_object(child, deep=True)
+        except ValueError:
+            return unreadable(loader, child)
+        finally:
+            fresh.dispose()
+    return node
 
 
 def without_blanks(data):

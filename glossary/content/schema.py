@@ -30,7 +30,7 @@ def value_of(model, name):
         try:
             return field.clean(value.strip() if isinstance(value, str) else value, None)
         except ValidationError as e:
-            message = " ".join(e.messages)
+            message = e.messages[-1]  # a slug breaks Django's rule and ours: ours says more
             if field.choices and e.code == "invalid_choice":
                 message += f" Use one of: {', '.join(str(value) for value, _ in field.choices)}."
             raise ValueError(message) from None

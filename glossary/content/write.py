@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 
 import reversion
 from django.db import transaction
-from django.db.models import ProtectedError
 from django.utils import timezone
 
 from glossary.apps import one_version_bump
@@ -24,7 +23,7 @@ from glossary.content.plan import (
     UPDATE,
     make_plan,
 )
-from glossary.content.read import ContentError, Problem
+from glossary.content.read import ContentError
 from glossary.content.render import render_plan
 from glossary.models import (
     Alias,
@@ -105,6 +104,8 @@ def write_plan(content, plan, dry_run=False, **options):
     with transaction.atomic(), one_version_bump() as changes:
         lock_content()
         locked = make_plan(content, **options)
+        if locked.problems:
+            raise ContentError(locked.problems)
         if locked.conflicts():
             raise EditConflict(locked.conflicts())
         if locked.digest == plan.digest:  # the names are as they were: what was rendered stands
@@ -117,28 +118,27 @@ def write_plan(content, plan, dry_run=False, **options):
                         step.rendered = rendered.get((model, step.slug, step.file.digest))
         render_plan(content, locked)
         keep_replaced_edits(locked)
-        try:
-            report = Report(
-                {
-                    "categories": write_entries(Category, content.categories),
-                    "aspects": write_entries(Aspect, content.aspects),
-                    "terms": write_terms(locked),
-                    "comparisons": write_comparisons(locked),
-                    "timeline": write_timeline(content.timeline, locked.former),
-                    "quizzes": write_quizzes(locked),
-                    "advisor": write_advisor(content.advisor, locked),
-                }
-            )
-            remove(locked)
-        except ProtectedError as e:
-            names = ", ".join(sorted({str(o) for o in e.protected_objects}))
-            raise ContentError([Problem("content", 1, f"cannot remove an entry still in use by: {names}")]) from None
+        remove(locked)  # first, so that a new file may take a removed entry's title
+        report = Report(
+            {
+                "categories": write_entries(Category, content.categories),
+                "aspects": write_entries(Aspect, content.aspects),
+                "terms": write_terms(locked),
+                "comparisons": write_comparisons(locked),
+                "timeline": write_timeline(content.timeline, locked.former),
+                "quizzes": write_quizzes(locked),
+                "advisor": write_advisor(content.advisor, locked),
+            }
+        )
         record_revisions(locked)
-        ContentVersion.current()
-        ContentVersion.objects.filter(pk=1).update(loaded_names=locked.digest)
+        if locked.digest != locked.stored_digest:
+            ContentVersion.current()
+            ContentVersion.objects.filter(pk=1).update(loaded_names=locked.digest)
         if report.changed:
             changes.append("load")  # rows written in bulk send no signals
         if dry_run:
+            # The same path as a real load, so the report is exact; then nothing is kept.
+            changes.clear()
             transaction.set_rollback(True)
     return report
 
@@ -188,8 +188,29 @@ def write_entries(model, file):
     return counts
 
 
+def settle(model, plan, stored_parts=None, rendered_parts=None):
+    """The RERENDER steps whose HTML came out different from what is stored; the others are UNCHANGED."""
+    steps = plan.of(model, RERENDER)
+    pks = [s.row.pk for s in steps]
+    stored = dict(model.objects.filter(pk__in=pks).values_list("pk", "body_html"))
+    parts = stored_parts(pks) if stored_parts else {}
+    changed = []
+    for step in steps:
+        same = stored[step.row.pk] == step.rendered["body_html"]
+        if same and rendered_parts:
+            same = all(parts.get(key) == html for key, html in rendered_parts(step).items())
+        if same:
+            step.action = UNCHANGED
+        else:
+            changed.append(step)
+    return changed
+
+
 def save_documents(model, plan, values):
-    """Create and update the rows of `model`'s steps that write; returns {slug: id} of those written."""
+    """Create and update the rows of `model`'s steps that write.
+
+    Returns ({slug: id} of every row written, [ids of the rows updated]): only those own rows to replace.
+    """
     now = timezone.now()
     created, updated, fields = [], [], []
     for step in plan.of(model, CREATE, UPDATE):
@@ -205,11 +226,14 @@ def save_documents(model, plan, values):
     Deletion.objects.filter(kind=model._meta.model_name, slug__in=[r.slug for r in created]).delete()
     model.objects.bulk_create(created, batch_size=BATCH)
     model.objects.bulk_update(updated, [*fields, "slug", "updated"], batch_size=BATCH)
-    return {row.slug: row.pk for row in [*created, *updated]}
+    return {row.slug: row.pk for row in [*created, *updated]}, [row.pk for row in updated]
 
 
 def replace(model, owner, ids, rows):
-    """The rows of `model` owned (through `owner`) by `ids`, replaced by `rows`."""
+    """Delete the rows of `model` owned (through `owner`) by `ids`, and create `rows`.
+
+    Rows just created own nothing yet: a first load deletes nothing.
+    """
     for start in range(0, len(ids), BATCH):
         model.objects.filter(**{f"{owner}__in": ids[start : start + BATCH]}).delete()
     model.objects.bulk_create(rows, batch_size=BATCH)
@@ -228,9 +252,8 @@ def write_terms(plan):
         }  # fmt: skip
 
     FormerSlug.objects.filter(slug__in=[s.slug for s in plan.of(Term, CREATE, UPDATE)]).delete()
-    written = save_documents(Term, plan, values)
-    steps = [s for s in plan.of(Term, CREATE, UPDATE)]
-    ids = list(written.values())
+    written, ids = save_documents(Term, plan, values)
+    steps = plan.of(Term, CREATE, UPDATE)
     replace(Alias, "term", ids, [Alias(term_id=written[s.slug], name=n) for s in steps for n in s.file.data.aliases])
     replace(Source, "term", ids, [
         Source(term_id=written[s.slug], title=src.title, url=src.url) for s in steps for src in s.file.data.sources
@@ -242,7 +265,9 @@ def write_terms(plan):
     replace(FormerSlug, "term", ids, [
         FormerSlug(term_id=written[s.slug], slug=old) for s in steps for old in s.file.data.former_slugs
     ])  # fmt: skip
-    rerendered = plan.of(Term, RERENDER)
+    rerendered = settle(Term, plan, lambda pks: {
+        (f.term_id, f.aspect.slug): f.text_html for f in Facet.objects.filter(term__in=pks).select_related("aspect")
+    }, lambda step: {(step.row.pk, a): html for a, html in step.rendered["facets"].items()})  # fmt: skip
     for step in rerendered:
         step.row.body_html = step.rendered["body_html"]
     Term.objects.bulk_update([s.row for s in rerendered], ["body_html"], batch_size=BATCH)
@@ -261,10 +286,10 @@ def write_terms(plan):
     ])  # fmt: skip
     linked = [*steps, *rerendered]
     links = Term.links.through
-    replace(links, "from_term", [written.get(s.slug) or s.row.pk for s in linked], [
+    replace(links, "from_term", [*ids, *(s.row.pk for s in rerendered)], [
         links(from_term_id=written.get(s.slug) or s.row.pk, to_term_id=slugs[t]) for s in linked for t in s.rendered["links"]
     ])  # fmt: skip
-    index_terms(ids)
+    index_terms(written.values(), new=set(written.values()) - set(ids))
     return Counts.of(plan.steps[Term])
 
 
@@ -274,12 +299,11 @@ def write_comparisons(plan):
         return {"title": d.title, "summary": d.summary, "body": step.file.body,
                 "body_html": step.rendered["body_html"], "reviewed": d.reviewed}  # fmt: skip
 
-    written = save_documents(Comparison, plan, values)
+    written, ids = save_documents(Comparison, plan, values)
     steps = plan.of(Comparison, CREATE, UPDATE)
     terms = dict(Term.objects.values_list("slug", "id"))
     terms |= {old: terms[new] for old, new in plan.former.items() if new in terms}
     aspects = dict(Aspect.objects.values_list("slug", "id"))
-    ids = list(written.values())
     replace(ComparisonTerm, "comparison", ids, [
         ComparisonTerm(comparison_id=written[s.slug], term_id=terms[t], position=i)
         for s in steps for i, t in enumerate(s.file.data.terms)
@@ -288,13 +312,13 @@ def write_comparisons(plan):
         ComparisonAspect(comparison_id=written[s.slug], aspect_id=aspects[a], position=i)
         for s in steps for i, a in enumerate(s.file.data.aspects)
     ])  # fmt: skip
-    rerendered = plan.of(Comparison, RERENDER)
+    rerendered = settle(Comparison, plan)
     for step in rerendered:
         step.row.body_html = step.rendered["body_html"]
     Comparison.objects.bulk_update([s.row for s in rerendered], ["body_html"])
     links = Comparison.links.through
     linked = [*steps, *rerendered]
-    replace(links, "comparison", [written.get(s.slug) or s.row.pk for s in linked], [
+    replace(links, "comparison", [*ids, *(s.row.pk for s in rerendered)], [
         links(comparison_id=written.get(s.slug) or s.row.pk, term_id=terms[t]) for s in linked for t in s.rendered["links"]
     ])  # fmt: skip
     return Counts.of(plan.steps[Comparison])
@@ -336,7 +360,7 @@ def write_timeline(file, former):
 
 
 def write_quizzes(plan):
-    written = save_documents(Quiz, plan, lambda s: {
+    written, _ = save_documents(Quiz, plan, lambda s: {
         "title": s.file.data.title, "summary": s.file.data.summary, "body": s.file.body,
         "body_html": s.rendered["body_html"],
     })  # fmt: skip
@@ -344,7 +368,11 @@ def write_quizzes(plan):
     aspects = dict(Aspect.objects.values_list("slug", "id"))
     for step in plan.of(Quiz, CREATE, UPDATE):
         write_questions(written[step.slug], step, comparisons, aspects)
-    for step in plan.of(Quiz, RERENDER):
+    feedback = lambda pks: {  # noqa: E731
+        (o.question.quiz_id, o.question.key, o.key): o.feedback_html
+        for o in Option.objects.filter(question__quiz__in=pks).select_related("question")
+    }
+    for step in settle(Quiz, plan, feedback, lambda s: {(s.row.pk, *k): v for k, v in s.rendered["feedback"].items()}):
         options = Option.objects.filter(question__quiz=step.row).select_related("question")
         for option in options:
             option.feedback_html = step.rendered["feedback"][option.question.key, option.key]
