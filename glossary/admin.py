@@ -41,12 +41,13 @@ from glossary.models import (
 )
 from glossary.search import index_terms
 
-
 # A term's versions hold what its file holds: not its rendered HTML or its links, which every save
 # derives again (a revert goes through the same save), so no revert depends on another term's row.
 for owned in (Alias, Source, Facet, FormerSlug):
     reversion.register(owned)
-reversion.register(Term, follow=["aliases", "sources", "facets", "former_slugs"], exclude=["body_html", "links"])
+reversion.register(
+    Term, follow=["aliases", "sources", "facets", "former_slugs"], exclude=["body_html", "links"]
+)
 
 
 def save_revision(entry, comment, date=None):
@@ -62,7 +63,7 @@ def keep_loaded_version(entry):
     """Before the admin first changes an entry a load created: its version "as loaded", which the
     load itself does not write (a first load of 10,000 terms would take twice as long)."""
     if entry.source_file and not Version.objects.get_for_object(entry).exists():
-        save_revision(entry, f"As loaded from {entry.source_file}", entry.loaded)
+        save_revision(entry, f"Loaded from {entry.source_file} by load_glossary", entry.loaded)
 
 
 class UnexportedFilter(admin.SimpleListFilter):
@@ -149,7 +150,9 @@ class EntryAdmin(CompareVersionAdmin):
         except ContentError as e:
             self.message_user(request, f"Nothing was changed: {e}", messages.ERROR)
             return
-        self.message_user(request, f"Replaced {len(take)} entr{'y' if len(take) == 1 else 'ies'} by their files.")
+        self.message_user(
+            request, f"Replaced {len(take)} entr{'y' if len(take) == 1 else 'ies'} by their files."
+        )
 
 
 class FileOwnedAdmin(admin.ModelAdmin):
@@ -260,7 +263,10 @@ class TermAdmin(EntryAdmin):
 
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        return deleted, counts, perms_needed, [*protected, *(p for term in objs for p in term.protected_by())]
+        named = [p for term in objs for p in term.protected_by()]
+        if named:  # what the files name, and which file to change: clearer than "no permission"
+            return deleted, counts, set(), [*protected, *named]
+        return deleted, counts, perms_needed, protected
 
     def render_delete_form(self, request, context):
         context["dependants"] = context["object"].dependants()
@@ -276,4 +282,3 @@ class ComparisonAdmin(EntryAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         form.save_rows()
-

@@ -60,7 +60,9 @@ class BodyForm(EditGuard):
     """Browsers send a textarea's lines ending in CRLF; the files and the database use LF."""
 
     def clean_body(self):
-        return self.cleaned_data["body"].replace("\r\n", "\n")
+        """As a file holds it: lines ending in LF, and a final newline."""
+        body = self.cleaned_data["body"].replace("\r\n", "\n").strip("\n")
+        return f"{body}\n" if body else ""
 
 
 def slug_list(value):
@@ -120,6 +122,7 @@ class FacetForm(forms.ModelForm):
         text = self.cleaned_data["text"]
         self.rendered = render_checked(text)
         return text
+
 
 class SourceForm(forms.ModelForm):
     # Django 6 assumes https for a URL typed without a scheme; say so now rather than rely on a default.

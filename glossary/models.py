@@ -97,7 +97,9 @@ class FromFile(models.Model):
 
 def unexported(queryset):
     """The entries of `queryset` edited in the admin since their file last agreed with them."""
-    return queryset.filter(Q(edited__isnull=False) & (Q(loaded__isnull=True) | Q(edited__gt=models.F("loaded"))))
+    return queryset.filter(
+        Q(edited__isnull=False) & (Q(loaded__isnull=True) | Q(edited__gt=models.F("loaded")))
+    )
 
 
 class Category(models.Model):
@@ -359,7 +361,11 @@ class Term(FromFile):
         """What must change before this term can be deleted in the admin: its files name it."""
         from glossary.quiz.models import Advisor
 
-        advisors = [a for a in Advisor.objects.all() if any(p["term"] == self.slug for p in a.partners)]
+        link = f"[[{self.slug}"
+        advisors = [
+            a for a in Advisor.objects.all()
+            if any(p["term"] == self.slug for p in a.partners) or any(link in r["because"] for r in a.rules)
+        ]  # fmt: skip
         return [
             *(f"Comparison: {c} (change its terms first)" for c in Comparison.objects.filter(terms=self)),
             *(f"Timeline stage: {s} (content/timeline.yml)" for s in self.stages.all()),
@@ -436,8 +442,12 @@ def linking_models():
 # Every text that can hold [[links]], with the stored HTML rendered from it.
 def linking_fields():
     term, comparison, facet, option = linking_models()
-    return {term: ("body", "body_html"), comparison: ("body", "body_html"), facet: ("text", "text_html"),
-            option: ("feedback", "feedback_html")}
+    return {
+        term: ("body", "body_html"),
+        comparison: ("body", "body_html"),
+        facet: ("text", "text_html"),
+        option: ("feedback", "feedback_html"),
+    }
 
 
 def linking_to(slugs):
@@ -459,7 +469,9 @@ def rerender(linking):
             for term in rows:
                 term.render()
         else:
-            targets = Term.objects.link_targets(set().union(*(wikilink_slugs(getattr(r, source)) for r in rows)))
+            targets = Term.objects.link_targets(
+                set().union(*(wikilink_slugs(getattr(r, source)) for r in rows))
+            )
             for row in rows:
                 setattr(row, html, render_markdown(getattr(row, source), targets.get).html)
         model.objects.bulk_update(rows, [html])

@@ -353,7 +353,11 @@ class LinkIndex:
         self.mentions = Mentions(
             (name, is_abbreviation, self.targets[slug], secondary)
             for slug, (title, abbreviation, aliases, secondary) in names.items()
-            for name, is_abbreviation in [(abbreviation, True), (title, False), *((a, False) for a in aliases)]
+            for name, is_abbreviation in [
+                (abbreviation, True),
+                (title, False),
+                *((a, False) for a in aliases),
+            ]
             if name
         )
 

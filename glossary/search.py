@@ -183,7 +183,11 @@ def index_batch(term_ids, new=frozenset()):
             name_key = key(name)
             if name and name_key:
                 name_compact = name_key.replace(" ", "")  # compact(name)
-                names.append(SearchName(term_id=term.pk, kind=kind, name=name, key=name_key[:200], compact=name_compact[:200]))
+                names.append(
+                    SearchName(
+                        term_id=term.pk, kind=kind, name=name, key=name_key[:200], compact=name_compact[:200]
+                    )
+                )
                 vocabulary.update(w for w in name_key.split() if not w.isdigit())  # "211": no typos to fix
                 if len(name_compact) <= MAX_COMPACT_WORD:
                     vocabulary.add(name_compact)

@@ -19,6 +19,8 @@ from glossary.models import (
     Aspect,
     Category,
     Comparison,
+    Deletion,
+    FormerSlug,
     Source,
     Term,
     alphabetical,
@@ -166,10 +168,27 @@ def letter_pages(request, terms, abbreviations=True):
     }
 
 
+def moved_or_gone(request, kind, slug):
+    """For an address that names no entry: a permanent redirect if a term was renamed from it, a
+    410 page if the entry was deleted, and otherwise a 404."""
+    moved = FormerSlug.objects.filter(slug=slug).select_related("term").first() if kind == "term" else None
+    if moved:
+        return redirect(moved.term, permanent=True)
+    deletion = Deletion.objects.filter(kind=kind, slug=slug).first()
+    if deletion:
+        return render(request, "410.html", {"deletion": deletion}, status=410)
+    raise Http404(f"No {kind} “{slug}”")
+
+
 def term_detail(request, slug):
-    term = get_object_or_404(
-        Term.objects.select_related("category").prefetch_related("aliases", "sources"), slug=slug
+    term = (
+        Term.objects.select_related("category")
+        .prefetch_related("aliases", "sources")
+        .filter(slug=slug)
+        .first()
     )
+    if term is None:
+        return moved_or_gone(request, "term", slug)
     related = Term.objects.related_to(term).only("slug", "title", "abbreviation", "summary")
     facets = list(term.facets.select_related("aspect"))
     drawing = timeline(current_term=term)
@@ -292,7 +311,7 @@ def comparison_detail(request, slug):
             return redirect(authored, permanent=True)
         if 2 <= len(slugs) <= MAX_COMPARED and Term.objects.filter(slug__in=slugs).count() == len(set(slugs)):
             return redirect(reverse("glossary:comparison_index") + "?terms=" + ",".join(slugs))
-        raise Http404("No such comparison")
+        return moved_or_gone(request, "comparison", slug)
     terms = comparison.ordered_terms()
     return render(
         request,

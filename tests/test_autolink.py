@@ -109,7 +109,12 @@ def test_looking_only_where_a_name_can_end_finds_what_trying_every_word_finds():
     """Mentions.find() tries only the candidates() positions: they must hold every mention there is."""
     content = read_content(CONTENT_DIR)
     mentions = Mentions(
-        (name, is_abbreviation, LinkTarget.of(t.slug, f"/terms/{t.slug}/", d.title, d.abbreviation), bool(d.sense))
+        (
+            name,
+            is_abbreviation,
+            LinkTarget.of(t.slug, f"/terms/{t.slug}/", d.title, d.abbreviation),
+            bool(d.sense),
+        )
         for t, d in ((t, t.data) for t in content.terms)
         for name, is_abbreviation in [
             (d.abbreviation, True),
@@ -134,7 +139,9 @@ def test_looking_only_where_a_name_can_end_finds_what_trying_every_word_finds():
         return [slug for _, slug in found]
 
     texts = [paragraph for t in content.terms for paragraph in t.body.split("\n\n")]
-    texts += [t.data.title + "s and " + t.data.abbreviation + "s" for t in content.terms]  # plurals, at the very end
+    texts += [
+        t.data.title + "s and " + t.data.abbreviation + "s" for t in content.terms
+    ]  # plurals, at the very end
     found_anything = 0
     for text in texts:
         expected = every_word(text, set())

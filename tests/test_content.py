@@ -18,7 +18,8 @@ PRIMARY_SOURCE_HOSTS = (
 @pytest.fixture(scope="module")
 def terms():
     return [
-        SimpleNamespace(slug=t.slug, body=t.body, **t.data.model_dump()) for t in read_content(CONTENT_DIR).terms
+        SimpleNamespace(slug=t.slug, body=t.body, **t.data.model_dump())
+        for t in read_content(CONTENT_DIR).terms
     ]
 
 
@@ -72,11 +73,15 @@ def test_the_abbreviations_with_two_meanings_are_real_cases(terms):
 def test_a_load_in_small_batches_stores_what_a_save_of_each_term_renders(db, monkeypatch):
     monkeypatch.setattr("glossary.content.write.BATCH", 4)
     load_content(CONTENT_DIR)
-    loaded = {t.slug: (t.body_html, sorted(t.links.values_list("slug", flat=True))) for t in Term.objects.all()}
+    loaded = {
+        t.slug: (t.body_html, sorted(t.links.values_list("slug", flat=True))) for t in Term.objects.all()
+    }
 
     for term in Term.objects.all():
         term.save()  # the admin's path, and the shell's: rendered from the database
 
-    saved = {t.slug: (t.body_html, sorted(t.links.values_list("slug", flat=True))) for t in Term.objects.all()}
+    saved = {
+        t.slug: (t.body_html, sorted(t.links.values_list("slug", flat=True))) for t in Term.objects.all()
+    }
     assert saved == loaded
     assert all(html for html, _ in loaded.values())

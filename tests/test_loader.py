@@ -1,7 +1,5 @@
 """load_glossary: checks everything first, reports file:line problems, writes all or nothing."""
 
-import os
-import re
 from io import StringIO
 
 import pytest
@@ -9,7 +7,6 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from glossary.content import read
 from glossary.models import Alias, Category, Source, Term
 from tests.conftest import problems_of, term_file
 
@@ -218,7 +215,11 @@ BAD_FILES = [
     ("bad-indent", b"---\ntitle: X\n  summary: Y\n---\n", "bad-indent.md:3: broken YAML"),
     ("not-a-mapping", b"---\n- a list\n---\n", "not-a-mapping.md:2: Input should be a valid dictionary"),
     ("no-title", b"---\nsummary: Y\n---\n", "no-title.md:2: \u201ctitle\u201d is missing"),
-    ("empty-title", b"---\ntitle:\nsummary: Y\n---\n", "empty-title.md:2: \u201ctitle\u201d is missing or empty: it is required"),
+    (
+        "empty-title",
+        b"---\ntitle:\nsummary: Y\n---\n",
+        "empty-title.md:2: \u201ctitle\u201d is missing or empty: it is required",
+    ),
     (
         "blank-summary",
         b"---\ntitle: X\nsummary: '  '\n---\n",
@@ -359,7 +360,9 @@ def test_the_command_prints_each_problem_and_fails(good):
     with pytest.raises(CommandError) as caught:
         call_command("load_glossary", str(good.path), stdout=StringIO(), stderr=err)
 
-    assert f"{good.path / 'terms' / 'bad.md'}:2: “summary” is missing or empty: it is required" in err.getvalue()
+    assert (
+        f"{good.path / 'terms' / 'bad.md'}:2: “summary” is missing or empty: it is required" in err.getvalue()
+    )
     assert "nothing was loaded" in str(caught.value)
 
 

@@ -151,7 +151,10 @@ def test_reloading_keeps_questions_so_statistics_follow_them(quiz_content, quiz,
             ("feedback: Only with a plant of one's own.", "feedback: ''"),
             "feedback”: This field cannot be blank.",
         ),
-        (("    choose: all", "    choose: some"), "choose”: Value 'some' is not a valid choice. Use one of: one, all."),
+        (
+            ("    choose: all", "    choose: some"),
+            "choose”: Value 'some' is not a valid choice. Use one of: one, all.",
+        ),
         (
             (
                 "correct: true\n        feedback: Yes.\n        cites",

@@ -80,7 +80,10 @@ def test_an_unchanged_timeline_is_not_rewritten(loaded):
     "change, expected",
     [
         ("term: phase-2\n", "timeline.yml:12: term “phase-3” does not exist (did you mean “phase-2”?)"),
-        ("kind: partner", "timeline.yml:17: “bands.0.kind”: Value 'helper' is not a valid choice. Use one of: partner, rule."),
+        (
+            "kind: partner",
+            "timeline.yml:17: “bands.0.kind”: Value 'helper' is not a valid choice. Use one of: partner, rule.",
+        ),
         (
             "from: phase-1\n    to: phase-2\n    note",
             "timeline.yml:19: the band ends (“preclinical”) before it starts (“phase-1”)",

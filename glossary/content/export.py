@@ -10,23 +10,28 @@ new SHA-256, so the next load finds nothing to do.
 
 import hashlib
 import io
+import re
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml as pyyaml
 from django.db.models import Prefetch
 from django.utils import timezone
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.scalarstring import FoldedScalarString, ScalarString
+from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarString, ScalarString
 
 from glossary.content.plan import DOCUMENTS
-from glossary.content.read import display_path
+from glossary.content.read import Loader, display_path
 from glossary.models import Comparison, Deletion, Term, unexported
 from glossary.quiz.models import DEFAULT_PROMPT, Option, Quiz
 
 FOLD_AT = 96  # where an author's editor wraps a long folded (>-) value
-UNORDERED = {"related"}  # lists whose order means nothing: an author's order is kept
+UNORDERED = {"related"}
+SLUGS = re.compile(
+    r"[a-z0-9#-]+"
+)  # slugs and citations: written on one line, [cro, cmo]  # lists whose order means nothing: an author's order is kept
 
 
 @dataclass
@@ -43,9 +48,15 @@ def export_content(root, force=False):
         Term: Term.objects.select_related("category").prefetch_related(
             "aliases", "sources", "related", "facets__aspect", "former_slugs"
         ),
-        Comparison: Comparison.objects.prefetch_related("comparison_terms__term", "comparison_aspects__aspect"),
+        Comparison: Comparison.objects.prefetch_related(
+            "comparison_terms__term", "comparison_aspects__aspect"
+        ),
         Quiz: Quiz.objects.prefetch_related(
-            "questions", Prefetch("questions__options", Option.objects.prefetch_related("citations__comparison", "citations__aspect"))
+            "questions",
+            Prefetch(
+                "questions__options",
+                Option.objects.prefetch_related("citations__comparison", "citations__aspect"),
+            ),
         ),
     }
     for model, queryset in entries.items():
@@ -80,7 +91,9 @@ def export_entry(root, entry, name, force, result):
     if target != old and target.exists() and not force:
         result.refused.append(f"{display_path(target)}: already exists and is another entry's file")
         return
-    text = document(old.read_text(encoding="utf-8") if old and old.exists() else None, front_matter(entry), entry.body)
+    text = document(
+        old.read_text(encoding="utf-8") if old and old.exists() else None, front_matter(entry), entry.body
+    )
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     if old and old != target and old.exists():
@@ -119,16 +132,25 @@ def front_matter(entry):
             "reviewed": entry.reviewed,
         }
     else:
-        data = {"title": entry.title, "summary": entry.summary, "questions": [question(q) for q in entry.questions.all()]}
+        data = {
+            "title": entry.title,
+            "summary": entry.summary,
+            "questions": [question(q) for q in entry.questions.all()],
+        }
     return without_empty(data)
 
 
 def question(q):
     options = [
-        without_empty({
-            "id": o.key, "text": o.text, "correct": True if o.correct else None, "feedback": o.feedback,
-            "cites": [str(c) for c in o.citations.all()],
-        })  # fmt: skip
+        without_empty(
+            {
+                "id": o.key,
+                "text": o.text,
+                "correct": True if o.correct else None,
+                "feedback": o.feedback,
+                "cites": [str(c) for c in o.citations.all()],
+            }
+        )  # fmt: skip
         for o in q.options.all()
     ]
     return without_empty({
@@ -160,7 +182,7 @@ def document(old_text, data, body):
         tree = fresh(data)
     out = io.StringIO()
     y.dump(tree, out)
-    return f"---\n{out.getvalue()}---\n{body}"
+    return f"---\n{out.getvalue()}---\n{body}" + ("" if body.endswith("\n") or not body else "\n")
 
 
 def plain(value):
@@ -205,24 +227,37 @@ def merge(old, new, key=None):
     return fresh(new)
 
 
+def plain_or_quoted(text):
+    """`text`, quoted unless the loader's YAML parser (read.Loader) reads it back bare as the same text.
+
+    ruamel.yaml writes YAML 1.2, in which `yes` and `:0` are plain text; in PyYAML's YAML 1.1 one
+    is true and the other an error.
+    """
+    try:
+        same = pyyaml.load(f"key: {text}\nlist:\n  - {text}\n", Loader) == {"key": text, "list": [text]}
+    except pyyaml.YAMLError:
+        same = False
+    return text if same else DoubleQuotedScalarString(text)
+
+
 def fresh(value):
     """A value with no layout of its own yet: long text folded, short lists of slugs on one line."""
     if isinstance(value, dict):
         return CommentedMap((k, fresh(v)) for k, v in value.items())
     if isinstance(value, list):
         seq = CommentedSeq(fresh(v) for v in value)
-        if all(isinstance(v, str) and " " not in v for v in value):
+        if all(isinstance(v, str) and SLUGS.fullmatch(v) for v in value):
             seq.fa.set_flow_style()
         return seq
     if isinstance(value, str) and len(value) > FOLD_AT and "\n" not in value:
         return folded(value)
-    return value
+    return plain_or_quoted(value) if isinstance(value, str) else value
 
 
 def folded(text):
     """`text` as a folded (>-) block, its lines broken at spaces before FOLD_AT characters."""
     if "\n" in text or "  " in text or text != text.strip():
-        return text  # a fold would change it: leave it to ruamel's quoting
+        return plain_or_quoted(text)  # a fold would change it
     value = FoldedScalarString(text)
     value.fold_pos, position = [], 0
     for line in textwrap.wrap(text, FOLD_AT, break_long_words=False, break_on_hyphens=False)[:-1]:

@@ -103,7 +103,9 @@ def plan_documents(model, files, overwrite_edits, prune, take):
         row = by_file.get(f.name) or by_slug.get(f.slug)
         if row is None:  # renamed by its author: the entry of a former slug whose file is gone
             former = getattr(f.data, "former_slugs", [])
-            row = next((by_slug[s] for s in former if s in by_slug and by_slug[s].source_file not in on_disk), None)
+            row = next(
+                (by_slug[s] for s in former if s in by_slug and by_slug[s].source_file not in on_disk), None
+            )
         if row is not None and row.pk in matched:
             row = None
         overwrite = overwrite_edits or (model, f.slug) in take or (row and (model, row.slug) in take)
@@ -112,22 +114,39 @@ def plan_documents(model, files, overwrite_edits, prune, take):
             if deletion and deletion.source_hash == f.digest:
                 steps.append(Step(DELETED, f.slug, f))
             elif deletion and not overwrite:
-                steps.append(conflict(f, f"“{f.slug}” was deleted in the admin by {deletion.deleted_by or 'someone'} "
-                                         f"on {deletion.deleted:%Y-%m-%d %H:%M}, and this file has changed since."))
+                steps.append(
+                    conflict(
+                        f,
+                        f"“{f.slug}” was deleted in the admin by {deletion.deleted_by or 'someone'} "
+                        f"on {deletion.deleted:%Y-%m-%d %H:%M}, and this file has changed since.",
+                    )
+                )
             else:
                 steps.append(Step(CREATE, f.slug, f))
             continue
         matched.add(row.pk)
         if row.source_file not in ("", f.name) and row.source_file in on_disk:
-            step = conflict(f, f"“{f.slug}” is the entry of {row.source_file}, renamed in the admin by "
-                               f"{row.last_change()}. Run export_glossary first.", row)
+            step = conflict(
+                f,
+                f"“{f.slug}” is the entry of {row.source_file}, renamed in the admin by "
+                f"{row.last_change()}. Run export_glossary first.",
+                row,
+            )
         elif not row.source_file:
-            step = conflict(f, f"“{row.slug}” was created in the admin by {row.last_change()}; this file would replace it.", row)
+            step = conflict(
+                f,
+                f"“{row.slug}” was created in the admin by {row.last_change()}; this file would replace it.",
+                row,
+            )
         elif row.edited_since_load and row.source_hash == f.digest:
             step = Step(KEPT, row.slug, f, row)
         elif row.edited_since_load:
-            step = conflict(f, f"“{row.slug}” was edited in the admin by {row.last_change()} since it was "
-                               "loaded, and this file has changed too.", row)
+            step = conflict(
+                f,
+                f"“{row.slug}” was edited in the admin by {row.last_change()} since it was "
+                "loaded, and this file has changed too.",
+                row,
+            )
         elif row.source_hash == f.digest and row.source_file == f.name:
             step = Step(UNCHANGED, row.slug, f, row)
         else:
@@ -142,7 +161,11 @@ def plan_documents(model, files, overwrite_edits, prune, take):
         if not prune:
             steps.append(Step(MISSING, row.slug, None, row))
         elif row.edited_since_load and not overwrite_edits:
-            problem = Problem(row.source_file, 1, f"“{row.slug}” was edited in the admin by {row.last_change()}, and {gone}.")
+            problem = Problem(
+                row.source_file,
+                1,
+                f"“{row.slug}” was edited in the admin by {row.last_change()}, and {gone}.",
+            )
             steps.append(Step(CONFLICT, row.slug, None, row, problem))
         else:
             steps.append(Step(REMOVE, row.slug, None, row))
@@ -150,8 +173,10 @@ def plan_documents(model, files, overwrite_edits, prune, take):
 
 
 def conflict(file, message, row=None):
-    advice = (" Keep the admin's version with export_glossary --force (then merge the file's change by "
-              "hand), or take the file with load_glossary --overwrite-edits (the edit stays in History).")
+    advice = (
+        " Keep the admin's version with export_glossary --force (then merge the file's change by "
+        "hand), or take the file with load_glossary --overwrite-edits (the edit stays in History)."
+    )
     return Step(CONFLICT, file.slug, file, row, Problem(file.path, 1, message + advice))
 
 
@@ -179,5 +204,7 @@ def names_after(steps, content):
 def names_digest(names, former):
     """What every rendering depends on besides its own text: each term's names, and the renderer."""
     url = reverse("glossary:term_detail", args=["SLUG"])
-    text = json.dumps([RENDERER_VERSION, url, sorted(names.items()), sorted(former.items())], ensure_ascii=False)
+    text = json.dumps(
+        [RENDERER_VERSION, url, sorted(names.items()), sorted(former.items())], ensure_ascii=False
+    )
     return hashlib.sha256(text.encode()).hexdigest()

@@ -132,7 +132,9 @@ def read_file(root, name, kind, problems, front_matter=False):
     if front_matter:
         lines = text.splitlines(keepends=True)
         if lines[0].strip() != "---":
-            problems.add(shown, 1, "no front matter: the file starts with a “---” line, its keys, then another")
+            problems.add(
+                shown, 1, "no front matter: the file starts with a “---” line, its keys, then another"
+            )
             return None
         end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
         if end is None:
@@ -193,7 +195,9 @@ def parse_yaml(file, text, first_line, problems):
     except yaml.YAMLError as e:
         problems.add(file, first_line, f"cannot read this YAML: {e}")
     except ValueError as e:  # an impossible date, such as 2026-02-30
-        problems.add(file, first_line + unreadable(loader, node).start_mark.line, f"cannot read this value: {e}")
+        problems.add(
+            file, first_line + unreadable(loader, node).start_mark.line, f"cannot read this value: {e}"
+        )
     finally:
         loader.dispose()
     return None
@@ -201,8 +205,10 @@ def parse_yaml(file, text, first_line, problems):
 
 def unreadable(loader, node):
     """The first node under `node` that cannot be read (constructed) on its own."""
-    for child in [v for pair in node.value for v in pair] if isinstance(node, yaml.MappingNode) else (
-        node.value if isinstance(node, yaml.SequenceNode) else []
+    for child in (
+        [v for pair in node.value for v in pair]
+        if isinstance(node, yaml.MappingNode)
+        else (node.value if isinstance(node, yaml.SequenceNode) else [])
     ):
         fresh = Loader("")  # the loader that failed keeps half-built objects
         try:
@@ -288,10 +294,16 @@ def check(content, problems):
             if term(slug) is t:
                 problems.add(t, t.line("related", i), "a term cannot list itself in “related”")
             elif term(slug) is None:
-                problems.add(t, t.line("related", i), f"related term “{slug}” does not exist{nearest(slug, terms)}")
+                problems.add(
+                    t, t.line("related", i), f"related term “{slug}” does not exist{nearest(slug, terms)}"
+                )
         for aspect in t.data.facets:
             if aspect not in aspects:
-                problems.add(t, t.line("facets", aspect), f"facet “{aspect}” is not an aspect in aspects.yml{nearest(aspect, aspects)}")
+                problems.add(
+                    t,
+                    t.line("facets", aspect),
+                    f"facet “{aspect}” is not an aspect in aspects.yml{nearest(aspect, aspects)}",
+                )
 
     compared = {}
     for c in content.comparisons:
@@ -299,18 +311,28 @@ def check(content, problems):
             if term(slug) is None:
                 problems.add(c, c.line("terms", i), f"term “{slug}” does not exist{nearest(slug, terms)}")
         if not 2 <= len(c.data.terms) <= MAX_COMPARED:
-            problems.add(c, c.line("terms"), f"a comparison needs 2 to {MAX_COMPARED} terms, not {len(c.data.terms)}")
+            problems.add(
+                c, c.line("terms"), f"a comparison needs 2 to {MAX_COMPARED} terms, not {len(c.data.terms)}"
+            )
         same = frozenset(renamed.get(s, s) for s in c.data.terms)
         if same in compared:
             problems.add(c, c.line("terms"), f"these terms are already compared in {compared[same].path}")
         compared.setdefault(same, c)
         for i, aspect in enumerate(c.data.aspects):
             if aspect not in aspects:
-                problems.add(c, c.line("aspects", i), f"aspect “{aspect}” is not in aspects.yml{nearest(aspect, aspects)}")
+                problems.add(
+                    c,
+                    c.line("aspects", i),
+                    f"aspect “{aspect}” is not in aspects.yml{nearest(aspect, aspects)}",
+                )
                 continue
             for slug in c.data.terms:
                 if term(slug) and aspect not in term(slug).data.facets:
-                    problems.add(c, c.line("aspects", i), f"the row “{aspect}” misses {slug}: add “{aspect}:” under “facets” in {term(slug).path}")
+                    problems.add(
+                        c,
+                        c.line("aspects", i),
+                        f"the row “{aspect}” misses {slug}: add “{aspect}:” under “facets” in {term(slug).path}",
+                    )
 
     rows = {(c.slug, a) for c in content.comparisons for a in c.data.aspects}
     for quiz in content.quizzes:
@@ -331,13 +353,17 @@ def check_quiz(quiz, comparisons, rows, problems):
         options = set()
         for o, option in enumerate(question.options):
             if option.key in options:
-                problems.add(quiz, quiz.line(*where, "options", o, "id"), f"option id “{option.key}” is used twice")
+                problems.add(
+                    quiz, quiz.line(*where, "options", o, "id"), f"option id “{option.key}” is used twice"
+                )
             options.add(option.key)
             for i, cite in enumerate(option.cites):
                 comparison, _, aspect = cite.partition("#")
                 line = quiz.line(*where, "options", o, "cites", i)
                 if not aspect:
-                    problems.add(quiz, line, f"cite “{cite}” must be <comparison>#<aspect>, e.g. cro-vs-cmo#role")
+                    problems.add(
+                        quiz, line, f"cite “{cite}” must be <comparison>#<aspect>, e.g. cro-vs-cmo#role"
+                    )
                 elif comparison not in comparisons:
                     problems.add(quiz, line, f"cite “{cite}”: there is no comparison “{comparison}”")
                 elif (comparison, aspect) not in rows:
@@ -347,7 +373,11 @@ def check_quiz(quiz, comparisons, rows, problems):
         if len(question.options) < 2:
             problems.add(quiz, line, f"question “{question.key}” needs at least two options")
         elif question.choose == Question.Choose.ONE and correct != 1:
-            problems.add(quiz, line, f"question “{question.key}” is choose: one, so exactly one option must be correct, not {correct}")
+            problems.add(
+                quiz,
+                line,
+                f"question “{question.key}” is choose: one, so exactly one option must be correct, not {correct}",
+            )
         elif correct < 1:
             problems.add(quiz, line, f"question “{question.key}” needs at least one correct option")
 
@@ -359,15 +389,31 @@ def check_timeline(file, term, problems, names):
             problems.add(file, file.line("stages", i, "slug"), f"stage “{stage.slug}” is listed twice")
         order.setdefault(stage.slug, i)
         if term(stage.term) is None:
-            problems.add(file, file.line("stages", i, "term"), f"term “{stage.term}” does not exist{nearest(stage.term, names)}")
+            problems.add(
+                file,
+                file.line("stages", i, "term"),
+                f"term “{stage.term}” does not exist{nearest(stage.term, names)}",
+            )
     for i, band in enumerate(file.data.bands):
         if term(band.term) is None:
-            problems.add(file, file.line("bands", i, "term"), f"term “{band.term}” does not exist{nearest(band.term, names)}")
+            problems.add(
+                file,
+                file.line("bands", i, "term"),
+                f"term “{band.term}” does not exist{nearest(band.term, names)}",
+            )
         for key, stage in (("from", band.start), ("to", band.end)):
             if stage not in order:
-                problems.add(file, file.line("bands", i, key), f"stage “{stage}” is not in the stages above{nearest(stage, order)}")
+                problems.add(
+                    file,
+                    file.line("bands", i, key),
+                    f"stage “{stage}” is not in the stages above{nearest(stage, order)}",
+                )
         if order.get(band.start, -1) > order.get(band.end, len(order)):
-            problems.add(file, file.line("bands", i, "to"), f"the band ends (“{band.end}”) before it starts (“{band.start}”)")
+            problems.add(
+                file,
+                file.line("bands", i, "to"),
+                f"the band ends (“{band.end}”) before it starts (“{band.start}”)",
+            )
 
 
 def check_advisor(file, term, comparisons, problems):
@@ -380,30 +426,53 @@ def check_advisor(file, term, comparisons, problems):
     for i, rule in enumerate(advisor.rules):
         for question, answers in rule.when.items():
             if question not in questions:
-                problems.add(file, file.line("rules", i, "when", question), f"question “{question}” is not one of the advisor's questions")
+                problems.add(
+                    file,
+                    file.line("rules", i, "when", question),
+                    f"question “{question}” is not one of the advisor's questions",
+                )
             for answer in answers:
                 if question in questions and answer not in questions[question]:
-                    problems.add(file, file.line("rules", i, "when", question), f"“{answer}” is not an answer to “{question}”")
+                    problems.add(
+                        file,
+                        file.line("rules", i, "when", question),
+                        f"“{answer}” is not an answer to “{question}”",
+                    )
         for partner in rule.recommend:
             if partner not in partners:
-                problems.add(file, file.line("rules", i, "recommend"), f"partner “{partner}” is not in “partners”")
+                problems.add(
+                    file, file.line("rules", i, "recommend"), f"partner “{partner}” is not in “partners”"
+                )
         for comparison in rule.compare:
             if comparison not in comparisons:
-                problems.add(file, file.line("rules", i, "compare"), f"comparison “{comparison}” does not exist")
+                problems.add(
+                    file, file.line("rules", i, "compare"), f"comparison “{comparison}” does not exist"
+                )
     if any(p.path == file.path for p in problems):
         return
     # Every combination of answers must reach a rule, and every rule must be the first to match one.
     plain = [{"id": q.id, "options": [{"id": o.id} for o in q.options]} for q in advisor.questions]
     unmatched, reached = [], set()
     for answers in combinations(plain):
-        first = next((i for i, r in enumerate(advisor.rules) if all(answers.get(q) in a for q, a in r.when.items())), None)
+        first = next(
+            (i for i, r in enumerate(advisor.rules) if all(answers.get(q) in a for q, a in r.when.items())),
+            None,
+        )
         if first is None:
             unmatched.append(answers)
         reached.add(first)
     if unmatched:
         example = ", ".join(f"{q}={a}" for q, a in unmatched[0].items())
         more = f" (and {len(unmatched) - 1} more)" if len(unmatched) > 1 else ""
-        problems.add(file, file.line("rules"), f"no rule matches {example}{more}: add a rule, or a last rule with “when: {{}}”")
+        problems.add(
+            file,
+            file.line("rules"),
+            f"no rule matches {example}{more}: add a rule, or a last rule with “when: {{}}”",
+        )
     for i in range(len(advisor.rules)):
         if i not in reached:
-            problems.add(file, file.line("rules", i), "this rule is never reached: the rules above it match every case it would")
+            problems.add(
+                file,
+                file.line("rules", i),
+                "this rule is never reached: the rules above it match every case it would",
+            )

@@ -24,14 +24,18 @@ def render_plan(content, plan):
         rendered = renderer.render(text, slug, autolink=autolink)
         for missing in rendered.missing:
             at = line + text.count("\n", 0, max(text.find(f"[[{missing}"), 0))
-            problems.add(file, at, f"[[{missing}]] links to a term that does not exist{nearest(missing, plan.names)}")
-        rendered.linked = [index.resolve(slug).slug for slug in rendered.linked]
+            problems.add(
+                file, at, f"[[{missing}]] links to a term that does not exist{nearest(missing, plan.names)}"
+            )
+        rendered.linked = list(dict.fromkeys(index.resolve(slug).slug for slug in rendered.linked))
         return rendered
 
     for step in plan.of(Term, *WRITES):
         if step.rendered is None:
             f, d = step.file, step.file.data
-            term = Term(slug=step.slug, title=d.title, abbreviation=d.abbreviation, body=f.body, autolink=d.autolink)
+            term = Term(
+                slug=step.slug, title=d.title, abbreviation=d.abbreviation, body=f.body, autolink=d.autolink
+            )
             body = term.render(Checked(html, f, bodies))
             facets = {a: html(f, text, f.line("facets", a)).html for a, text in d.facets.items()}
             step.rendered = {"body_html": body.html, "links": body.linked, "facets": facets}
@@ -43,14 +47,18 @@ def render_plan(content, plan):
         if step.rendered is None:
             f = step.file
             feedback = {
-                (question.key, option.key): html(f, option.feedback, f.line("questions", q, "options", o, "feedback")).html
+                (question.key, option.key): html(
+                    f, option.feedback, f.line("questions", q, "options", o, "feedback")
+                ).html
                 for q, question in enumerate(f.data.questions)
                 for o, option in enumerate(question.options)
             }
             step.rendered = {"body_html": html(f, f.body, f.body_line).html, "feedback": feedback}
     if content.advisor:
         f = content.advisor
-        plan.advisor_html = [html(f, r.because, f.line("rules", i, "because")).html for i, r in enumerate(f.data.rules)]
+        plan.advisor_html = [
+            html(f, r.because, f.line("rules", i, "because")).html for i, r in enumerate(f.data.rules)
+        ]
     if problems:
         raise ContentError(problems)
 

@@ -110,7 +110,10 @@ def write_plan(content, plan, dry_run=False, **options):
             raise EditConflict(locked.conflicts())
         if locked.digest == plan.digest:  # the names are as they were: what was rendered stands
             rendered = {
-                (m, s.slug, s.file.digest): s.rendered for m, steps in plan.steps.items() for s in steps if s.file
+                (m, s.slug, s.file.digest): s.rendered
+                for m, steps in plan.steps.items()
+                for s in steps
+                if s.file
             }
             for model, steps in locked.steps.items():
                 for step in steps:
@@ -148,7 +151,10 @@ def keep_replaced_edits(plan):
     for model, steps in plan.steps.items():
         for step in steps:
             if step.action in (UPDATE, REMOVE) and step.row is not None and step.row.edited_since_load:
-                save_revision(model.objects.get(pk=step.row.pk), "Kept before a load replaced this admin edit")
+                save_revision(
+                    model.objects.get(pk=step.row.pk),
+                    "Admin edit, kept before load_glossary --overwrite-edits replaced it",
+                )
 
 
 def record_revisions(plan):
@@ -157,7 +163,9 @@ def record_revisions(plan):
     for model, steps in plan.steps.items():
         for step in steps:
             if step.action == UPDATE and step.row is not None:
-                save_revision(model.objects.get(pk=step.row.pk), f"Loaded from {step.file.name} by load_glossary")
+                save_revision(
+                    model.objects.get(pk=step.row.pk), f"Loaded from {step.file.name} by load_glossary"
+                )
 
 
 def save_revision(entry, comment, date=None):
@@ -254,7 +262,12 @@ def write_terms(plan):
     FormerSlug.objects.filter(slug__in=[s.slug for s in plan.of(Term, CREATE, UPDATE)]).delete()
     written, ids = save_documents(Term, plan, values)
     steps = plan.of(Term, CREATE, UPDATE)
-    replace(Alias, "term", ids, [Alias(term_id=written[s.slug], name=n) for s in steps for n in s.file.data.aliases])
+    replace(
+        Alias,
+        "term",
+        ids,
+        [Alias(term_id=written[s.slug], name=n) for s in steps for n in s.file.data.aliases],
+    )
     replace(Source, "term", ids, [
         Source(term_id=written[s.slug], title=src.title, url=src.url) for s in steps for src in s.file.data.sources
     ])  # fmt: skip
@@ -372,7 +385,9 @@ def write_quizzes(plan):
         (o.question.quiz_id, o.question.key, o.key): o.feedback_html
         for o in Option.objects.filter(question__quiz__in=pks).select_related("question")
     }
-    for step in settle(Quiz, plan, feedback, lambda s: {(s.row.pk, *k): v for k, v in s.rendered["feedback"].items()}):
+    for step in settle(
+        Quiz, plan, feedback, lambda s: {(s.row.pk, *k): v for k, v in s.rendered["feedback"].items()}
+    ):
         options = Option.objects.filter(question__quiz=step.row).select_related("question")
         for option in options:
             option.feedback_html = step.rendered["feedback"][option.question.key, option.key]
@@ -398,7 +413,9 @@ def write_questions(quiz_id, step, comparisons, aspects):
             option.text, option.correct, option.feedback, option.position = o.text, o.correct, o.feedback, i
             option.feedback_html = step.rendered["feedback"][entry.key, o.key]
         Option.objects.bulk_create([o for o in options.values() if o.pk is None])
-        Option.objects.bulk_update(list(options.values()), ["text", "correct", "feedback", "feedback_html", "position"])
+        Option.objects.bulk_update(
+            list(options.values()), ["text", "correct", "feedback", "feedback_html", "position"]
+        )
         replace(Citation, "option", [o.pk for o in options.values()], [
             Citation(option=options[o.key], comparison_id=comparisons[c], aspect_id=aspects[a], position=n)
             for o in entry.options for n, (c, _, a) in enumerate(cite.partition("#") for cite in o.cites)
@@ -420,7 +437,10 @@ def write_advisor(file, plan):
         "intro": d.intro,
         "questions": [q.model_dump() for q in d.questions],
         "partners": [{**p.model_dump(), "term": plan.former.get(p.term, p.term)} for p in d.partners],
-        "rules": [{**r.model_dump(), "because_html": html} for r, html in zip(d.rules, plan.advisor_html, strict=True)],
+        "rules": [
+            {**r.model_dump(), "because_html": html}
+            for r, html in zip(d.rules, plan.advisor_html, strict=True)
+        ],
     }
     if current is None:
         Advisor.objects.create(slug=ADVISOR_SLUG, **values)
@@ -437,4 +457,3 @@ def remove(plan):
     """Entries whose files were deleted, with --prune: quizzes, then comparisons, then terms."""
     for model, name in ((Quiz, "quizzes"), (Comparison, "comparisons"), (Term, "terms")):
         model.objects.filter(pk__in=[s.row.pk for s in plan.of(model, REMOVE)]).delete()
-

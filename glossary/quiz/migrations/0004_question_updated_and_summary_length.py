@@ -7,20 +7,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('quiz', '0003_editors_group'),
+        ("quiz", "0003_editors_group"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='question',
-            name='updated',
+            model_name="question",
+            name="updated",
             field=models.DateTimeField(auto_now=True),
         ),
         migrations.AddConstraint(
-            model_name='quiz',
-            constraint=models.CheckConstraint(condition=django.db.models.lookups.LessThanOrEqual(django.db.models.functions.text.Length('summary'), 400), name='quiz_summary_length', violation_error_message='Ensure the summary has at most 400 characters.'),
+            model_name="quiz",
+            constraint=models.CheckConstraint(
+                condition=django.db.models.lookups.LessThanOrEqual(
+                    django.db.models.functions.text.Length("summary"), 400
+                ),
+                name="quiz_summary_length",
+                violation_error_message="Ensure the summary has at most 400 characters.",
+            ),
         ),
     ]
