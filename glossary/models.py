@@ -288,6 +288,22 @@ class Term(FromFile):
     def __str__(self):
         return f"{self.title} ({self.abbreviation})" if self.abbreviation else self.title
 
+    def save(self, *args, **kwargs):
+        """Every save stores the rendered body, records its links, and re-renders what links here."""
+        saved = getattr(self, "_saved_names", {})
+        renamed_from = saved.get("slug") if saved.get("slug") not in (None, self.slug) else None
+        rendered = self.render()
+        super().save(*args, **kwargs)
+        self.links.set(Term.objects.filter(slug__in=rendered.linked))
+        if renamed_from:
+            self.follow_rename(renamed_from)
+        if any(saved.get(name) not in (None, getattr(self, name)) for name in saved):
+            rerender(linking_to([self.slug]))
+        self._saved_names = {name: getattr(self, name) for name in ("slug", "title", "abbreviation")}
+        from glossary.search import index_terms
+
+        index_terms([self.pk])
+
     def get_absolute_url(self):
         return reverse("glossary:term_detail", args=[self.slug])
 
@@ -320,22 +336,6 @@ class Term(FromFile):
         rendered = renderer.render(self.body, self.slug, autolink=self.autolink)
         self.body_html = rendered.html
         return rendered
-
-    def save(self, *args, **kwargs):
-        """Every save stores the rendered body, records its links, and re-renders what links here."""
-        saved = getattr(self, "_saved_names", {})
-        renamed_from = saved.get("slug") if saved.get("slug") not in (None, self.slug) else None
-        rendered = self.render()
-        super().save(*args, **kwargs)
-        self.links.set(Term.objects.filter(slug__in=rendered.linked))
-        if renamed_from:
-            self.follow_rename(renamed_from)
-        if any(saved.get(name) not in (None, getattr(self, name)) for name in saved):
-            rerender(linking_to([self.slug]))
-        self._saved_names = {name: getattr(self, name) for name in ("slug", "title", "abbreviation")}
-        from glossary.search import index_terms
-
-        index_terms([self.pk])
 
     def follow_rename(self, old):
         """The slug changed from `old`: its address redirects here, and every [[link]] to it follows."""
@@ -645,14 +645,14 @@ class Comparison(FromFile):
     def __str__(self):
         return self.title
 
-    def get_absolute_url(self):
-        return reverse("glossary:comparison_detail", args=[self.slug])
-
     def save(self, *args, **kwargs):
         rendered = render_from_database(self.body)
         self.body_html = rendered.html
         super().save(*args, **kwargs)
         self.links.set(Term.objects.filter(slug__in=rendered.linked))
+
+    def get_absolute_url(self):
+        return reverse("glossary:comparison_detail", args=[self.slug])
 
     def ordered_terms(self):
         return [ct.term for ct in self.comparison_terms.select_related("term")]

@@ -455,5 +455,5 @@ def write_advisor(file, plan):
 
 def remove(plan):
     """Entries whose files were deleted, with --prune: quizzes, then comparisons, then terms."""
-    for model, name in ((Quiz, "quizzes"), (Comparison, "comparisons"), (Term, "terms")):
+    for model in (Quiz, Comparison, Term):
         model.objects.filter(pk__in=[s.row.pk for s in plan.of(model, REMOVE)]).delete()
