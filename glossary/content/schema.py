@@ -9,6 +9,7 @@ import datetime
 from typing import Annotated
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, create_model
 
@@ -26,9 +27,19 @@ def value_of(model, name):
     else:
         kind = str
 
+    # A TextField's max_length is only its form field's: check it as that form field would.
+    extra = (
+        [MaxLengthValidator(field.max_length)]
+        if isinstance(field, models.TextField) and field.max_length
+        else []
+    )
+
     def clean(value):
         try:
-            return field.clean(value.strip() if isinstance(value, str) else value, None)
+            value = field.clean(value.strip() if isinstance(value, str) else value, None)
+            for validate in extra:
+                validate(value)
+            return value
         except ValidationError as e:
             message = e.messages[-1]  # a slug breaks Django's rule and ours: ours says more
             if field.choices and e.code == "invalid_choice":
