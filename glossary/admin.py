@@ -117,7 +117,7 @@ class EntryAdmin(CompareVersionAdmin):
         owner = self.owner(obj)
         owner.edited, owner.edited_by = timezone.now(), request.user
         if owner is not obj:
-            type(owner).objects.filter(pk=owner.pk).update(edited=owner.edited, edited_by=request.user)
+            mark_edited([owner], request.user)
         super().save_model(request, obj, form, change)
 
     def delete_model(self, request, obj):

@@ -504,9 +504,12 @@ def owning_entry(row):
 
 def mark_edited(entries, by):
     """Record an admin change of these entries (not through their own forms): export writes them."""
+    from glossary.apps import content_changed
+
     now = timezone.now()
     for entry in entries:
         type(entry).objects.filter(pk=entry.pk).update(edited=now, edited_by=by, updated=now)
+        content_changed()
 
 
 class Alias(models.Model):

@@ -456,5 +456,5 @@ def test_staff_revert_an_edit_from_the_admin_history(page, visit, django_user_mo
 
     expect(page.locator(".messagelist")).to_contain_text("changed successfully")
     visit("/terms/sponsor/")
-    original = next(t.summary for t in read_content(CONTENT_DIR).terms if t.slug == "sponsor")
+    original = next(t.data.summary for t in read_content(CONTENT_DIR).terms if t.slug == "sponsor")
     expect(page.locator(".entry-header .lead")).to_have_text(original)

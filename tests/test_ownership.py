@@ -189,8 +189,9 @@ def test_a_load_waits_for_an_admin_save_and_then_sees_its_edit(tmp_path):
                 lock_content()
                 saving.set()
                 saved.wait(timeout=1)  # the load reads and renders meanwhile, then waits for the lock
-                now = timezone.now()
-                Term.objects.filter(slug="cro").update(summary="Saved in the admin.", edited=now, updated=now)
+                cro = Term.objects.get(slug="cro")
+                cro.summary, cro.edited = "Saved in the admin.", timezone.now()
+                cro.save()
         finally:
             connection.close()
 

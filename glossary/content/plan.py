@@ -45,6 +45,7 @@ class Plan:
     steps: dict  # {model: [Step]}
     names: dict  # {slug: (title, abbreviation, [aliases], is a second sense)} of every term after the load
     former: dict  # {old slug: slug}
+    version: int | None = None  # the content version it was made at (models.ContentVersion)
     digest: str = ""  # of what every rendering depends on besides its own text (names_digest)
     stored_digest: str = ""  # the digest that the last load rendered with
     problems: list = field(default_factory=list)  # files that cannot load beside what stays
@@ -52,6 +53,11 @@ class Plan:
 
     def of(self, model, *actions):
         return [s for s in self.steps[model] if s.action in actions]
+
+    def outdated(self):
+        """Whether content changed since the plan was made: every admin save and every load that
+        changes something increase the content version, in the transaction that makes the change."""
+        return ContentVersion.objects.filter(pk=1).values_list("number", flat=True).first() != self.version
 
     def conflicts(self):
         return [s.problem for steps in self.steps.values() for s in steps if s.action == CONFLICT]
@@ -76,12 +82,13 @@ class Plan:
 def make_plan(content, overwrite_edits=False, prune=False, take=()):
     """The Plan for loading `content`. `take`: (model, slug) pairs whose admin edits give way to their
     files, as with `overwrite_edits`, for those entries alone."""
+    version = ContentVersion.objects.filter(pk=1).values_list("number", flat=True).first()
     steps = {
         model: plan_documents(model, getattr(content, folder), overwrite_edits, prune, take)
         for model, folder in DOCUMENTS.items()
     }
     names, former, staying = names_after(steps[Term], content)
-    plan = Plan(steps, names, former, names_digest(names, former))
+    plan = Plan(steps, names, former, version, names_digest(names, former))
     plan.check_titles(staying)
     plan.stored_digest = ContentVersion.objects.filter(pk=1).values_list("loaded_names", flat=True).first()
     if plan.stored_digest != plan.digest:  # a name changed somewhere: any body may mention it

@@ -7,6 +7,7 @@ read_content(root) returns the Content, or raises ContentError with every proble
 import difflib
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,8 +18,23 @@ from glossary.content import schema
 from glossary.models import MAX_COMPARED
 from glossary.quiz.models import Question, combinations
 
-# libyaml's parser where PyYAML was built with it (its wheels are): the same nodes, faster.
-Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
+    """libyaml's parser where PyYAML was built with it (its wheels are), refusing a key given twice."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            if key_node.value in seen:
+                raise GivenTwice(key_node.value, seen[key_node.value], key_node.start_mark)
+            seen[key_node.value] = key_node.start_mark
+        return super().construct_mapping(node, deep)
+
+
+class GivenTwice(yaml.MarkedYAMLError):
+    def __init__(self, key, first, again):
+        super().__init__(problem=f"“{key}” is given twice", problem_mark=again)
+        self.first = first
 
 
 @dataclass(frozen=True)
@@ -49,24 +65,30 @@ def display_path(path):
 class File:
     """One content file, read and checked on its own."""
 
+    source: Path
     name: str  # relative to the content directory: "terms/cmo.md"
     path: str  # as messages show it
     digest: str  # SHA-256 of its bytes: whether it changed since it was loaded
-    data: object  # what it says, as its schema (schema.py) checked it
-    lines: dict  # where each key and item is: {"facets.role": 12, "questions.0.options.1": 40}
+    data: object = None  # what it says, as its schema (schema.py) checked it
     body: str = ""
     body_line: int = 1
+    yaml_line: int = 1  # where its YAML starts: 2 below a front matter's first "---"
+    lines: dict | None = None  # where each key and item is, found when a problem needs it
 
     @property
     def slug(self):
-        return Path(self.name).stem
+        return self.source.stem
 
     def line(self, *keys):
-        """The line of the deepest of these keys that the file has."""
+        """The line of the deepest of these keys ("facets", "role") that the file has."""
+        if self.lines is None:
+            text = self.source.read_bytes().decode("utf-8").removeprefix("\ufeff")
+            node = yaml.compose(front_matter(text)[0] if self.yaml_line == 2 else text, Loader)
+            self.lines = line_map(node, self.yaml_line) if node else {}
         keys = [str(k) for k in keys]
         while keys and ".".join(keys) not in self.lines:
             keys.pop()
-        return self.lines.get(".".join(keys), self.lines.get("", 1))
+        return self.lines.get(".".join(keys), self.yaml_line)
 
 
 @dataclass
@@ -85,7 +107,9 @@ class Content:
 
 
 class Problems(list):
-    def add(self, file, line, message):
+    def add(self, file, where, message):
+        """`where`: a line, or the keys whose line it is (see File.line)."""
+        line = file.line(*where) if isinstance(where, tuple) else where
         self.append(Problem(file.path if isinstance(file, File) else file, line, message))
 
 
@@ -112,44 +136,75 @@ def read_content(root):
     return content
 
 
-def read_file(root, name, kind, problems, front_matter=False):
-    """The File at `root/name` checked against `kind` (a schema TypeAdapter); None if absent or wrong."""
+FENCE = re.compile(r"^---[ \t]*\r?$", re.MULTILINE)
+
+
+def front_matter(text):
+    """(YAML, body, the body's first line) of a Markdown file, or a problem's words."""
+    opening = FENCE.match(text)
+    if opening is None:
+        return "no front matter: the file starts with a “---” line, its keys, then another"
+    closing = FENCE.search(text, opening.end())
+    if closing is None:
+        return "the front matter that starts here is never closed with a “---” line"
+    body = text[closing.end() + 1 :]
+    return text[opening.end() + 1 : closing.start()], body, text.count("\n", 0, closing.end()) + 2
+
+
+def read_file(root, name, kind, problems, shown=None):
+    """The File at `root/name` checked against `kind` (a schema TypeAdapter); None if absent or wrong.
+
+    `shown`: its path as messages show it (found once per folder: a load reads thousands).
+    """
     path = root / name
     if not path.exists():
         return None
-    shown = display_path(path)
+    file = File(path, name, display_path(path) if shown is None else shown, "")
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
-        problems.add(shown, line, f"not UTF-8 text (byte 0x{raw[e.start]:02x}): save it as UTF-8")
+        problems.add(file, line, f"not UTF-8 text (byte 0x{raw[e.start]:02x}): save it as UTF-8")
         return None
     if not text.strip():
-        problems.add(shown, 1, "the file is empty")
+        problems.add(file, 1, "the file is empty")
         return None
-    body, body_line, first_line = "", 1, 1
-    if front_matter:
-        lines = text.splitlines(keepends=True)
-        if lines[0].strip() != "---":
-            problems.add(
-                shown, 1, "no front matter: the file starts with a “---” line, its keys, then another"
-            )
+    if name.endswith(".md"):
+        parts = front_matter(text)
+        if isinstance(parts, str):
+            problems.add(file, 1, parts)
             return None
-        end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
-        if end is None:
-            problems.add(shown, 1, "the front matter that starts here is never closed with a “---” line")
-            return None
-        text, body, body_line, first_line = "".join(lines[1:end]), "".join(lines[end + 1 :]), end + 2, 2
-    file = File(name, shown, hashlib.sha256(raw).hexdigest(), None, {}, body, body_line)
-    data = parse_yaml(file, text, first_line, problems)
+        text, file.body, file.body_line = parts
+        file.yaml_line = 2
+    file.digest = hashlib.sha256(raw).hexdigest()
+    loader = Loader(text)
+    try:
+        data = loader.get_single_data()
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        message = f"broken YAML: {e.problem or e.context}"
+        if isinstance(e, GivenTwice):
+            message = f"{e.problem} (first on line {file.yaml_line + e.first.line})"
+        problems.add(file, file.yaml_line + (mark.line if mark else 0), message)
+        return None
+    except ValueError as e:  # an impossible date, such as 2026-02-30
+        problems.add(
+            file,
+            file.yaml_line + unreadable(yaml.compose(text, Loader)).start_mark.line,
+            f"cannot read this value: {e}",
+        )
+        return None
+    finally:
+        loader.dispose()
     if data is None:
+        problems.add(file, file.yaml_line, "there is nothing here but comments")
         return None
     try:
-        file.data = kind.validate_python(data)
+        file.data = kind.validate_python(without_blanks(data))
     except pydantic.ValidationError as e:
         for error in e.errors():
-            problems.add(file, file.line(*error["loc"]), explain(error, kind))
+            problems.add(file, tuple(error["loc"]), explain(error, kind))
         return None
     return file
 
@@ -158,65 +213,34 @@ def read_folder(root, folder, kind, problems):
     directory = root / folder
     if not directory.is_dir():
         return []
+    shown = display_path(directory)
     files = []
     for name in sorted(os.listdir(directory)):
+        stem, suffix = os.path.splitext(name)
         if name.startswith("."):
             continue
-        stem, suffix = os.path.splitext(name)
         if suffix != ".md" or not (directory / name).is_file():
-            problems.add(display_path(directory / name), 1, "not a content file: these are named <slug>.md")
-            continue
-        try:
-            schema.SLUG[folder].validate_python(stem)
-        except pydantic.ValidationError:
-            problems.add(
-                display_path(directory / name), 1, f"“{name}” is not a valid slug: use a-z, 0-9 and hyphens"
-            )
-            continue
-        file = read_file(root, f"{folder}/{name}", kind, problems, front_matter=True)
-        if file is not None:
+            problems.add(f"{shown}/{name}", 1, "not a content file: these are named <slug>.md")
+        elif not schema.is_slug(folder, stem):
+            problems.add(f"{shown}/{name}", 1, f"“{name}” is not a valid slug: use a-z, 0-9 and hyphens")
+        elif file := read_file(root, f"{folder}/{name}", kind, problems, f"{shown}/{name}"):
             files.append(file)
     return files
 
 
-def parse_yaml(file, text, first_line, problems):
-    """The data of YAML `text`, recording the line of every key and item in file.lines."""
-    loader = Loader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            problems.add(file, first_line, "there is nothing here but comments")
-            return None
-        file.lines = line_map(node, first_line, file, problems)
-        return without_blanks(loader.construct_document(node))
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        problems.add(file, first_line + (mark.line if mark else 0), f"broken YAML: {e.problem or e.context}")
-    except yaml.YAMLError as e:
-        problems.add(file, first_line, f"cannot read this YAML: {e}")
-    except ValueError as e:  # an impossible date, such as 2026-02-30
-        problems.add(
-            file, first_line + unreadable(loader, node).start_mark.line, f"cannot read this value: {e}"
-        )
-    finally:
-        loader.dispose()
-    return None
-
-
-def unreadable(loader, node):
+def unreadable(node):
     """The first node under `node` that cannot be read (constructed) on its own."""
-    for child in (
-        [v for pair in node.value for v in pair]
-        if isinstance(node, yaml.MappingNode)
-        else (node.value if isinstance(node, yaml.SequenceNode) else [])
-    ):
-        fresh = Loader("")  # the loader that failed keeps half-built objects
+    children = node.value if isinstance(node, yaml.SequenceNode) else []
+    if isinstance(node, yaml.MappingNode):
+        children = [value for _, value in node.value]
+    for child in children:
+        loader = Loader("")
         try:
-            fresh.construct_object(child, deep=True)
+            loader.construct_object(child, deep=True)
         except ValueError:
-            return unreadable(loader, child)
+            return unreadable(child)
         finally:
-            fresh.dispose()
+            loader.dispose()
     return node
 
 
@@ -229,21 +253,18 @@ def without_blanks(data):
     return data
 
 
-def line_map(node, first_line, file, problems, prefix="", lines=None):
-    """{"dotted.key.path": line} for every key and item under `node`; reports keys given twice."""
+def line_map(node, first_line, prefix="", lines=None):
+    """{"dotted.key.path": line} for every key and item under `node`."""
     lines = {} if lines is None else lines
     lines.setdefault(prefix, first_line + node.start_mark.line)
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             path = f"{prefix}.{key_node.value}" if prefix else str(key_node.value)
-            line = first_line + key_node.start_mark.line
-            if path in lines:
-                problems.add(file, line, f"“{key_node.value}” is given twice (first on line {lines[path]})")
-            lines[path] = line
-            line_map(value_node, first_line, file, problems, path, lines)
+            lines.setdefault(path, first_line + key_node.start_mark.line)
+            line_map(value_node, first_line, path, lines)
     elif isinstance(node, yaml.SequenceNode):
         for i, item in enumerate(node.value):
-            line_map(item, first_line, file, problems, f"{prefix}.{i}" if prefix else str(i), lines)
+            line_map(item, first_line, f"{prefix}.{i}" if prefix else str(i), lines)
     return lines
 
 
@@ -257,7 +278,13 @@ def explain(error, kind):
         known = list(kind.json_schema(by_alias=True).get("properties", {})) if len(loc) == 1 else []
         hint = difflib.get_close_matches(loc[-1], known, n=1)
         return f"unknown key {name}" + (f": did you mean “{hint[0]}”?" if hint else "")
-    message = error["msg"].removeprefix("Value error, ")
+    if error["type"] == "string_too_long":  # as Django words it, in the admin's forms too
+        limit, length = error["ctx"]["max_length"], len(error["input"].strip())
+        message = f"Ensure this value has at most {limit} characters (it has {length})."
+    elif error["type"] == "string_too_short":
+        message = "This field cannot be blank."
+    else:
+        message = error["msg"].removeprefix("Value error, ")
     return f"{name}: {message}" if loc else message
 
 

@@ -4,6 +4,11 @@ Terms render through Term.render(), the method every save of a term uses, with a
 every term's names in memory (rendering.LinkIndex). A [[link]] to no term is a problem of its file.
 """
 
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+
+from django.db import connection, connections
 from django.urls import reverse
 
 from glossary.content.plan import WRITES
@@ -12,62 +17,100 @@ from glossary.models import Comparison, Term
 from glossary.quiz.models import Quiz
 from glossary.rendering import LinkIndex, Renderer
 
+# Term bodies are most of a first load's time: from this many on, the machine's cores share them
+# (a few processes at most). Below it, starting the processes costs more than it saves.
+PARALLEL_FROM = 2000
+MAX_PROCESSES = 4
+
 
 def render_plan(content, plan):
     """Fill step.rendered for each step of `plan` that writes and has not been rendered yet."""
-    index = LinkIndex(plan.names, plan.former, reverse("glossary:term_detail", args=["SLUG"]))
-    bodies = Renderer(index.resolve, index.mentions)  # term bodies link other terms' first mentions
-    texts = Renderer(index.resolve)  # everything else links [[links]] only
+    todo = [s for model in (Term, Comparison, Quiz) for s in plan.of(model, *WRITES) if s.rendered is None]
+    if not todo and (plan.advisor_html or not content.advisor):
+        return
+    url = reverse("glossary:term_detail", args=["SLUG"])
+    index = LinkIndex(plan.names, plan.former, url)
+    texts = Renderer(index.resolve)  # all but term bodies link [[links]] only, not mentions
     problems = Problems()
 
-    def html(file, text, line, renderer=texts, slug=None, autolink=False):
-        rendered = renderer.render(text, slug, autolink=autolink)
-        for missing in rendered.missing:
-            at = line + text.count("\n", 0, max(text.find(f"[[{missing}"), 0))
+    def checked(file, rendered, where, text=""):
+        """`rendered`, its [[links]] to no term reported at `where` (a line, or the keys of one)."""
+        for slug in rendered.missing:
+            # In a body, the line of the link itself; elsewhere the line of its key.
+            at = (
+                where + text.count("\n", 0, max(text.find(f"[[{slug}"), 0))
+                if isinstance(where, int)
+                else where
+            )
             problems.add(
-                file, at, f"[[{missing}]] links to a term that does not exist{nearest(missing, plan.names)}"
+                file, at, f"[[{slug}]] links to a term that does not exist{nearest(slug, plan.names)}"
             )
         rendered.linked = list(dict.fromkeys(index.resolve(slug).slug for slug in rendered.linked))
         return rendered
 
-    for step in plan.of(Term, *WRITES):
-        if step.rendered is None:
-            f, d = step.file, step.file.data
-            term = Term(
-                slug=step.slug, title=d.title, abbreviation=d.abbreviation, body=f.body, autolink=d.autolink
-            )
-            body = term.render(Checked(html, f, bodies))
-            facets = {a: html(f, text, f.line("facets", a)).html for a, text in d.facets.items()}
-            step.rendered = {"body_html": body.html, "links": body.linked, "facets": facets}
+    def html(file, text, where):
+        return checked(file, texts.render(text, autolink=False), where, text).html
+
+    terms = [s for s in plan.of(Term, *WRITES) if s.rendered is None]
+    jobs = [(s.slug, s.file.data, s.file.body) for s in terms]
+    for step, (body, facets) in zip(terms, render_terms(jobs, plan.names, plan.former, url), strict=True):
+        f = step.file
+        body = checked(f, body, f.body_line, f.body)
+        facets = {a: checked(f, rendered, ("facets", a)).html for a, rendered in facets.items()}
+        step.rendered = {"body_html": body.html, "links": body.linked, "facets": facets}
     for step in plan.of(Comparison, *WRITES):
         if step.rendered is None:
-            body = html(step.file, step.file.body, step.file.body_line)
+            body = checked(
+                step.file, texts.render(step.file.body, autolink=False), step.file.body_line, step.file.body
+            )
             step.rendered = {"body_html": body.html, "links": body.linked}
     for step in plan.of(Quiz, *WRITES):
         if step.rendered is None:
             f = step.file
             feedback = {
-                (question.key, option.key): html(
-                    f, option.feedback, f.line("questions", q, "options", o, "feedback")
-                ).html
+                (question.key, o.key): html(f, o.feedback, ("questions", q, "options", i, "feedback"))
                 for q, question in enumerate(f.data.questions)
-                for o, option in enumerate(question.options)
+                for i, o in enumerate(question.options)
             }
-            step.rendered = {"body_html": html(f, f.body, f.body_line).html, "feedback": feedback}
+            step.rendered = {"body_html": html(f, f.body, f.body_line), "feedback": feedback}
     if content.advisor:
         f = content.advisor
-        plan.advisor_html = [
-            html(f, r.because, f.line("rules", i, "because")).html for i, r in enumerate(f.data.rules)
-        ]
+        plan.advisor_html = [html(f, r.because, ("rules", i, "because")) for i, r in enumerate(f.data.rules)]
     if problems:
         raise ContentError(problems)
 
 
-class Checked:
-    """A Renderer for Term.render() that also reports the [[links]] to no term, with their lines."""
+def render_terms(jobs, names, former, url):
+    """[(Rendered body, {aspect: Rendered facet})] of (slug, TermFile, body) `jobs`, in order."""
+    processes = min(MAX_PROCESSES, len(os.sched_getaffinity(0)))
+    if len(jobs) < PARALLEL_FROM or processes < 2 or connection.in_atomic_block:
+        start(names, former, url)
+        try:
+            return list(map(render_term, jobs))
+        finally:
+            start(None, None, None)
+    # A forked process must not share the loader's database connection: each would use it.
+    connections.close_all()
+    fork = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(processes, fork, initializer=start, initargs=(names, former, url)) as pool:
+        return list(pool.map(render_term, jobs, chunksize=100))
 
-    def __init__(self, html, file, renderer):
-        self.html, self.file, self.renderer = html, file, renderer
 
-    def render(self, text, own_slug=None, autolink=True):
-        return self.html(self.file, text, self.file.body_line, self.renderer, own_slug, autolink)
+_renderers = None  # (term bodies, other texts) in this process, from start()
+
+
+def start(names, former, url):
+    """Build this process's renderers, which know every term's names (or drop them: names=None)."""
+    global _renderers
+    index = names is not None and LinkIndex(names, former, url)
+    _renderers = index and (Renderer(index.resolve, index.mentions), Renderer(index.resolve))
+
+
+def render_term(job):
+    slug, data, body = job
+    bodies, texts = _renderers
+    term = Term(
+        slug=slug, title=data.title, abbreviation=data.abbreviation, body=body, autolink=data.autolink
+    )
+    facets = {aspect: texts.render(text, autolink=False) for aspect, text in data.facets.items()}
+    return term.render(bodies), facets

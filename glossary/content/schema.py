@@ -1,52 +1,63 @@
-"""What each content file may hold, with every limit taken from the model field it is loaded into.
-
-A value is checked by the field's own `clean()`: its max_length, choices, validators and whether it
-may be blank, with the very messages the admin's forms show. pydantic checks the shape around the
-values: which keys exist, which are required, lists, mappings, dates, true/false.
+"""What each content file may hold, with every limit taken from the model field it is loaded into:
+its max_length, whether it may be blank, its choices and its validators, with the messages the
+admin's forms give (read.explain). pydantic checks them, and the shape around them: which keys
+exist, which are required, lists, mappings, dates, true/false.
 """
 
 import datetime
+import functools
 from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import models
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    create_model,
+)
+from pydantic import ValidationError as Invalid
 
 from glossary.models import Alias, Aspect, Band, Category, Comparison, Facet, Source, Stage, Term
 from glossary.quiz.models import Advisor, Option, Question, Quiz
 
 
 def value_of(model, name):
-    """The type of a value for `model.name`, checked as the field checks it."""
+    """The type of a value for `model.name`, held to the field's limits: its max_length (a TextField's
+    too, which Django checks only in forms), whether it may be blank, its choices and validators."""
     field = model._meta.get_field(name)
-    if isinstance(field, models.DateField):
-        kind = datetime.date
-    elif isinstance(field, models.BooleanField):
-        kind = bool
-    else:
-        kind = str
-
-    # A TextField's max_length is only its form field's: check it as that form field would.
-    extra = (
-        [MaxLengthValidator(field.max_length)]
-        if isinstance(field, models.TextField) and field.max_length
-        else []
+    if isinstance(field, models.DateField | models.BooleanField):
+        kind = datetime.date if isinstance(field, models.DateField) else bool
+        return kind | None if field.null else kind
+    length = StringConstraints(
+        strip_whitespace=True,
+        min_length=0 if field.blank else 1,
+        max_length=None if field.choices else field.max_length,  # a choice's own message says more
     )
+    validators = [v for v in field.validators if not isinstance(v, MaxLengthValidator)]
+    if not (validators or field.choices):
+        return Annotated[str, length]
 
+    @functools.lru_cache(maxsize=10_000)  # files name the same slugs and cite the same sources
     def clean(value):
-        try:
-            value = field.clean(value.strip() if isinstance(value, str) else value, None)
-            for validate in extra:
+        failed = []
+        for validate in validators:
+            try:
                 validate(value)
-            return value
-        except ValidationError as e:
-            message = e.messages[-1]  # a slug breaks Django's rule and ours: ours says more
-            if field.choices and e.code == "invalid_choice":
-                message += f" Use one of: {', '.join(str(value) for value, _ in field.choices)}."
-            raise ValueError(message) from None
+            except ValidationError as e:
+                failed += e.messages
+        if failed:
+            raise ValueError(failed[-1])  # a slug breaks Django's rule and ours: ours says more
+        if field.choices and value not in dict(field.choices):
+            choices = ", ".join(str(choice) for choice, _ in field.choices)
+            raise ValueError(f"Value {value!r} is not a valid choice. Use one of: {choices}.")
+        return value
 
-    return Annotated[kind | None if field.null else kind, AfterValidator(clean)]
+    return Annotated[str, length, AfterValidator(clean)]
 
 
 def key_of(model, name, alias=None):
@@ -171,6 +182,16 @@ SLUG = {
     "comparisons": TypeAdapter(value_of(Comparison, "slug")),
     "quizzes": TypeAdapter(value_of(Quiz, "slug")),
 }
+
+
+def is_slug(folder, name):
+    try:
+        SLUG[folder].validate_python(name)
+    except Invalid:
+        return False
+    return True
+
+
 CATEGORIES = TypeAdapter(list[CategoryFile])
 ASPECTS = TypeAdapter(list[AspectFile])
 TERM = TypeAdapter(TermFile)

@@ -103,12 +103,14 @@ def write_plan(content, plan, dry_run=False, **options):
     """Write `plan` (for `content`, made with `options`); returns the Report."""
     with transaction.atomic(), one_version_bump() as changes:
         lock_content()
-        locked = make_plan(content, **options)
+        # Edits are checked again now that no admin save can come in between: one made while this
+        # load read and rendered is kept, or is a conflict.
+        locked = make_plan(content, **options) if plan.outdated() else plan
         if locked.problems:
             raise ContentError(locked.problems)
         if locked.conflicts():
             raise EditConflict(locked.conflicts())
-        if locked.digest == plan.digest:  # the names are as they were: what was rendered stands
+        if locked is not plan and locked.digest == plan.digest:  # what was rendered stands
             rendered = {
                 (m, s.slug, s.file.digest): s.rendered
                 for m, steps in plan.steps.items()
@@ -119,6 +121,7 @@ def write_plan(content, plan, dry_run=False, **options):
                 for step in steps:
                     if step.file is not None:
                         step.rendered = rendered.get((model, step.slug, step.file.digest))
+            locked.advisor_html = plan.advisor_html
         render_plan(content, locked)
         keep_replaced_edits(locked)
         remove(locked)  # first, so that a new file may take a removed entry's title
