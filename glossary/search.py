@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from glossary.models import SearchDocument, SearchName, SearchWord, Term
+from glossary.models import SearchDocument, SearchName, SearchWord, Term, insert_rows
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8
@@ -147,16 +147,46 @@ BATCH = 1000
 
 
 @transaction.atomic
-def index_terms(term_ids, new=frozenset()):
-    """Rebuild the search rows of these terms, and add any new words of their names to the vocabulary.
+def index_terms(term_ids):
+    """Rebuild the search rows of these terms from the database (an admin save)."""
+    terms = Term.objects.filter(pk__in=term_ids).prefetch_related("aliases")
+    write_index(
+        (t.pk, t.title, t.abbreviation, [a.name for a in t.aliases.all()], t.summary, t.body) for t in terms
+    )
 
-    A thousand terms at a time, so that a large load never holds every body at once. The terms in
-    `new` were just created: they have no rows to delete.
-    """
-    term_ids = sorted(term_ids)
-    vocabulary = set()
-    for start in range(0, len(term_ids), BATCH):
-        vocabulary |= index_batch(term_ids[start : start + BATCH], new)
+
+def write_index(entries, new=frozenset()):
+    """Replace the search rows of the terms in `entries`: (id, title, abbreviation, aliases, summary,
+    body, and optionally the document_text() of these, if already made). Terms whose ids are in `new`
+    were just created: they have no rows to delete. New words of names join the vocabulary."""
+    names, documents, vocabulary, stale = [], [], set(), []
+    for term_id, title, abbreviation, aliases, summary, body, *text in entries:
+        if term_id not in new:
+            stale.append(term_id)
+        text = text[0] if text else document_text(title, abbreviation, aliases, summary, body)
+        documents.append({"term_id": term_id, "text": text})
+        named = [(SearchName.Kind.NAME, title), (SearchName.Kind.NAME, abbreviation)]
+        for kind, name in named + [(SearchName.Kind.ALIAS, a) for a in aliases]:
+            name_key = key(name)
+            if name and name_key:
+                name_compact = name_key.replace(" ", "")  # compact(name)
+                names.append(
+                    {
+                        "term_id": term_id,
+                        "kind": kind,
+                        "name": name,
+                        "key": name_key[:200],
+                        "compact": name_compact[:200],
+                    }
+                )
+                vocabulary.update(w for w in name_key.split() if not w.isdigit())  # "211": no typos to fix
+                if len(name_compact) <= MAX_COMPACT_WORD:
+                    vocabulary.add(name_compact)
+    for start in range(0, len(stale), BATCH):
+        SearchName.objects.filter(term__in=stale[start : start + BATCH]).delete()
+        SearchDocument.objects.filter(term__in=stale[start : start + BATCH]).delete()
+    insert_rows(SearchName, names)
+    insert_rows(SearchDocument, documents)
     add_vocabulary(vocabulary)
 
 
@@ -167,43 +197,9 @@ def add_vocabulary(vocabulary):
     for start in range(0, len(vocabulary), 500):
         chunk = vocabulary[start : start + 500]
         known.update(SearchWord.objects.filter(word__in=chunk).values_list("word", flat=True))
-    rows = [(w, v) for w in vocabulary if w not in known for v in sorted(deletions(w))]
-    # A first load of 10,000 terms adds 150,000 of these two-column rows: as model instances through
-    # bulk_create they took 4 of its 12 seconds (docs/performance.md). The table has no defaults.
-    table, quote = SearchWord._meta.db_table, connection.ops.quote_name
-    sql = f"INSERT INTO {quote(table)} (word, variant) VALUES (%s, %s) ON CONFLICT DO NOTHING"
-    with connection.cursor() as cursor:
-        for start in range(0, len(rows), BATCH):
-            cursor.executemany(sql, rows[start : start + BATCH])
-
-
-def index_batch(term_ids, new=frozenset()):
-    """Rebuild the names and documents of these terms from the database; returns the words of their names."""
-    names, documents, vocabulary = [], [], set()
-    for term in Term.objects.filter(pk__in=term_ids).prefetch_related("aliases"):
-        aliases = [a.name for a in term.aliases.all()]
-        text = document_text(term.title, term.abbreviation, aliases, term.summary, term.body)
-        documents.append(SearchDocument(term_id=term.pk, text=text))
-        named = [(SearchName.Kind.NAME, term.title), (SearchName.Kind.NAME, term.abbreviation)]
-        for kind, name in named + [(SearchName.Kind.ALIAS, a) for a in aliases]:
-            name_key = key(name)
-            if name and name_key:
-                name_compact = name_key.replace(" ", "")  # compact(name)
-                names.append(
-                    SearchName(
-                        term_id=term.pk, kind=kind, name=name, key=name_key[:200], compact=name_compact[:200]
-                    )
-                )
-                vocabulary.update(w for w in name_key.split() if not w.isdigit())  # "211": no typos to fix
-                if len(name_compact) <= MAX_COMPACT_WORD:
-                    vocabulary.add(name_compact)
-    stale = [term_id for term_id in term_ids if term_id not in new]
-    if stale:
-        SearchName.objects.filter(term__in=stale).delete()
-        SearchDocument.objects.filter(term__in=stale).delete()
-    SearchName.objects.bulk_create(names, batch_size=BATCH)
-    SearchDocument.objects.bulk_create(documents, batch_size=BATCH)
-    return vocabulary
+    insert_rows(
+        SearchWord, [{"word": w, "variant": v} for w in vocabulary if w not in known for v in deletions(w)]
+    )
 
 
 def document_text(title, abbreviation, aliases, summary, body):

@@ -16,6 +16,7 @@ from glossary.content.read import ContentError, Problems, nearest
 from glossary.models import Comparison, Term
 from glossary.quiz.models import Quiz
 from glossary.rendering import LinkIndex, Renderer
+from glossary.search import document_text
 
 # Term bodies are most of a first load's time: from this many on, the machine's cores share them
 # (a few processes at most). Below it, starting the processes costs more than it saves.
@@ -52,12 +53,14 @@ def render_plan(content, plan):
         return checked(file, texts.render(text, autolink=False), where, text).html
 
     terms = [s for s in plan.of(Term, *WRITES) if s.rendered is None]
-    jobs = [(s.slug, s.file.data, s.file.body) for s in terms]
-    for step, (body, facets) in zip(terms, render_terms(jobs, plan.names, plan.former, url), strict=True):
+    jobs = [(s.slug, s.file.body, *(getattr(s.file.data, k) for k in TERM_KEYS)) for s in terms]
+    for step, (body, facets, search) in zip(
+        terms, render_terms(jobs, plan.names, plan.former, url), strict=True
+    ):
         f = step.file
         body = checked(f, body, f.body_line, f.body)
         facets = {a: checked(f, rendered, ("facets", a)).html for a, rendered in facets.items()}
-        step.rendered = {"body_html": body.html, "links": body.linked, "facets": facets}
+        step.rendered = {"body_html": body.html, "links": body.linked, "facets": facets, "search": search}
     for step in plan.of(Comparison, *WRITES):
         if step.rendered is None:
             body = checked(
@@ -81,7 +84,7 @@ def render_plan(content, plan):
 
 
 def render_terms(jobs, names, former, url):
-    """[(Rendered body, {aspect: Rendered facet})] of (slug, TermFile, body) `jobs`, in order."""
+    """render_term() of each of `jobs`, in order."""
     processes = min(MAX_PROCESSES, len(os.sched_getaffinity(0)))
     if len(jobs) < PARALLEL_FROM or processes < 2 or connection.in_atomic_block:
         start(names, former, url)
@@ -106,11 +109,13 @@ def start(names, former, url):
     _renderers = index and (Renderer(index.resolve, index.mentions), Renderer(index.resolve))
 
 
+TERM_KEYS = ("title", "abbreviation", "aliases", "summary", "autolink", "facets")  # what render_term needs
+
+
 def render_term(job):
-    slug, data, body = job
+    """(Rendered body, {aspect: Rendered facet}, the text its search document holds) of one term."""
+    slug, body, title, abbreviation, aliases, summary, autolink, facets = job
     bodies, texts = _renderers
-    term = Term(
-        slug=slug, title=data.title, abbreviation=data.abbreviation, body=body, autolink=data.autolink
-    )
-    facets = {aspect: texts.render(text, autolink=False) for aspect, text in data.facets.items()}
-    return term.render(bodies), facets
+    term = Term(slug=slug, title=title, abbreviation=abbreviation, body=body, autolink=autolink)
+    facets = {aspect: texts.render(text, autolink=False) for aspect, text in facets.items()}
+    return term.render(bodies), facets, document_text(title, abbreviation, aliases, summary, body)

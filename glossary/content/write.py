@@ -40,10 +40,11 @@ from glossary.models import (
     Source,
     Stage,
     Term,
+    insert_rows,
     lock_content,
 )
 from glossary.quiz.models import Advisor, Citation, Option, Question, Quiz
-from glossary.search import index_terms
+from glossary.search import write_index
 
 BATCH = 500
 ADVISOR_SLUG = "partner"
@@ -241,13 +242,17 @@ def save_documents(model, plan, values):
 
 
 def replace(model, owner, ids, rows):
-    """Delete the rows of `model` owned (through `owner`) by `ids`, and create `rows`.
+    """Delete the rows of `model` owned (through `owner`) by `ids`, and create `rows` (model instances,
+    or dicts for the many rows of links: see models.insert_rows).
 
     Rows just created own nothing yet: a first load deletes nothing.
     """
     for start in range(0, len(ids), BATCH):
         model.objects.filter(**{f"{owner}__in": ids[start : start + BATCH]}).delete()
-    model.objects.bulk_create(rows, batch_size=BATCH)
+    if rows and isinstance(rows[0], dict):
+        insert_rows(model, rows)
+    else:
+        model.objects.bulk_create(rows, batch_size=BATCH)
 
 
 def write_terms(plan):
@@ -296,16 +301,29 @@ def write_terms(plan):
     # Relations last: they need every term to exist.
     slugs = dict(Term.objects.values_list("slug", "id"))
     slugs |= {old: slugs[new] for old, new in plan.former.items() if new in slugs}
-    related = Term.related.through
-    replace(related, "from_term", ids, [
-        related(from_term_id=written[s.slug], to_term_id=slugs[r]) for s in steps for r in s.file.data.related
+    replace(Term.related.through, "from_term", ids, [
+        {"from_term_id": written[s.slug], "to_term_id": slugs[r]} for s in steps for r in s.file.data.related
     ])  # fmt: skip
-    linked = [*steps, *rerendered]
-    links = Term.links.through
-    replace(links, "from_term", [*ids, *(s.row.pk for s in rerendered)], [
-        links(from_term_id=written.get(s.slug) or s.row.pk, to_term_id=slugs[t]) for s in linked for t in s.rendered["links"]
+    linking = {written.get(s.slug) or s.row.pk: s.rendered["links"] for s in [*steps, *rerendered]}
+    replace(Term.links.through, "from_term", [*ids, *(s.row.pk for s in rerendered)], [
+        {"from_term_id": pk, "to_term_id": slugs[t]} for pk, linked in linking.items() for t in linked
     ])  # fmt: skip
-    index_terms(written.values(), new=set(written.values()) - set(ids))
+    write_index(
+        [
+            (
+                written[s.slug],
+                d.title,
+                d.abbreviation,
+                d.aliases,
+                d.summary,
+                s.file.body,
+                s.rendered["search"],
+            )
+            for s in steps
+            for d in [s.file.data]
+        ],
+        new=set(written.values()) - set(ids),
+    )
     return Counts.of(plan.steps[Term])
 
 
