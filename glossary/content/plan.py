@@ -100,7 +100,9 @@ def make_plan(content, overwrite_edits=False, prune=False, take=()):
 
 def plan_documents(model, files, overwrite_edits, prune, take):
     kind = model._meta.model_name
-    rows = list(model.objects.defer("body", "body_html", "summary").select_related("edited_by"))
+    names = ("title", "abbreviation", "sense") if model is Term else ("title",)  # for names_after()
+    fields = ("slug", "source_file", "source_hash", "loaded", "edited", "updated", "edited_by__username")
+    rows = list(model.objects.select_related("edited_by").only(*fields, *names))
     by_file = {r.source_file: r for r in rows if r.source_file}
     by_slug = {r.slug: r for r in rows}
     deletions = {d.slug: d for d in Deletion.objects.filter(kind=kind, exported=False)}

@@ -157,10 +157,11 @@ def read_file(root, name, kind, problems, shown=None):
     `shown`: its path as messages show it (found once per folder: a load reads thousands).
     """
     path = root / name
-    if not path.exists():
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
         return None
     file = File(path, name, display_path(path) if shown is None else shown, "")
-    raw = path.read_bytes()
     try:
         text = raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as e:
@@ -215,11 +216,12 @@ def read_folder(root, folder, kind, problems):
         return []
     shown = display_path(directory)
     files = []
-    for name in sorted(os.listdir(directory)):
+    for entry in sorted(os.scandir(directory), key=lambda e: e.name):  # scandir knows what each is
+        name = entry.name
         stem, suffix = os.path.splitext(name)
         if name.startswith("."):
             continue
-        if suffix != ".md" or not (directory / name).is_file():
+        if suffix != ".md" or not entry.is_file():
             problems.add(f"{shown}/{name}", 1, "not a content file: these are named <slug>.md")
         elif not schema.is_slug(folder, stem):
             problems.add(f"{shown}/{name}", 1, f"“{name}” is not a valid slug: use a-z, 0-9 and hyphens")
