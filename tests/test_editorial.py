@@ -90,7 +90,7 @@ def test_overwrite_edits_replaces_the_edit_and_keeps_a_revision_of_it(client, ed
         v for v in Version.objects.get_for_object(cro) if v.field_dict["summary"] == "Edited by an editor."
     ]
     assert kept
-    assert any("overwrite-edits" in v.revision.comment for v in kept)
+    assert any("kept before load_glossary replaced it" in v.revision.comment for v in kept)
 
 
 def test_an_entry_created_in_the_admin_is_never_removed_by_a_load(client, editor, loaded):

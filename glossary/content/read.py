@@ -16,11 +16,20 @@ import yaml
 
 from glossary.content import schema
 from glossary.models import MAX_COMPARED
-from glossary.quiz.models import Question, combinations
+from glossary.quiz.models import Advisor, Question
 
 
 class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
-    """libyaml's parser where PyYAML was built with it (its wheels are), refusing a key given twice."""
+    """libyaml's parser where PyYAML was built with it (its wheels are), refusing a key given twice.
+
+    Dates stay text, for the schema to read: an impossible one (2026-02-30) is then a problem with
+    its key's line, like any other value.
+    """
+
+    yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
 
     def construct_mapping(self, node, deep=False):
         seen = {}
@@ -189,13 +198,6 @@ def read_file(root, name, kind, problems, shown=None):
             message = f"{e.problem} (first on line {file.yaml_line + e.first.line})"
         problems.add(file, file.yaml_line + (mark.line if mark else 0), message)
         return None
-    except ValueError as e:  # an impossible date, such as 2026-02-30
-        problems.add(
-            file,
-            file.yaml_line + unreadable(yaml.compose(text, Loader)).start_mark.line,
-            f"cannot read this value: {e}",
-        )
-        return None
     finally:
         loader.dispose()
     if data is None:
@@ -228,22 +230,6 @@ def read_folder(root, folder, kind, problems):
         elif file := read_file(root, f"{folder}/{name}", kind, problems, f"{shown}/{name}"):
             files.append(file)
     return files
-
-
-def unreadable(node):
-    """The first node under `node` that cannot be read (constructed) on its own."""
-    children = node.value if isinstance(node, yaml.SequenceNode) else []
-    if isinstance(node, yaml.MappingNode):
-        children = [value for _, value in node.value]
-    for child in children:
-        loader = Loader("")
-        try:
-            loader.construct_object(child, deep=True)
-        except ValueError:
-            return unreadable(child)
-        finally:
-            loader.dispose()
-    return node
 
 
 def without_blanks(data):
@@ -287,6 +273,8 @@ def explain(error, kind):
         message = "This field cannot be blank."
     else:
         message = error["msg"].removeprefix("Value error, ")
+    if error["type"].startswith("date") or message.endswith("valid date"):
+        message += " written YYYY-MM-DD"
     return f"{name}: {message}" if loc else message
 
 
@@ -296,212 +284,150 @@ def nearest(slug, slugs):
 
 
 def check(content, problems):
-    """The rules that span files: every slug one file names must be another's."""
-    renamed = content.former_slugs()
-    terms = {t.slug: t for t in content.terms}
+    """The rules between files: every slug one file names must be another's, and so on."""
+    renamed, terms = content.former_slugs(), {t.slug: t for t in content.terms}
     categories, aspects = set(), set()
     for file, seen in ((content.categories, categories), (content.aspects, aspects)):
         for i, entry in enumerate(file.data if file else []):
             if entry.slug in seen:
-                problems.add(file, file.line(i, "slug"), f"“{entry.slug}” is listed twice")
+                problems.add(file, (i, "slug"), f"“{entry.slug}” is listed twice")
             seen.add(entry.slug)
 
-    def term(slug):
-        return terms.get(renamed.get(slug, slug))
+    def term(file, where, slug, what="term"):
+        """The term `slug` names (perhaps by a former slug); reports it if there is none."""
+        found = terms.get(renamed.get(slug, slug))
+        if found is None:
+            problems.add(file, where, f"{what} “{slug}” does not exist{nearest(slug, terms)}")
+        return found
 
     titles = {}
     for old, new in renamed.items():
         if old in terms:
-            problems.add(terms[new], terms[new].line("former_slugs"), f"“{old}” is still a term of its own")
+            problems.add(terms[new], ("former_slugs",), f"“{old}” is still a term of its own")
     for t in content.terms:
         first = titles.setdefault(t.data.title.casefold(), t)
         if first is not t:
-            problems.add(t, t.line("title"), f"title “{t.data.title}” is already used by {first.path}")
+            problems.add(t, ("title",), f"title “{t.data.title}” is already used by {first.path}")
         if t.data.category and t.data.category not in categories:
-            problems.add(t, t.line("category"), f"category “{t.data.category}” is not in categories.yml")
+            problems.add(t, ("category",), f"category “{t.data.category}” is not in categories.yml")
         for i, slug in enumerate(t.data.related):
-            if term(slug) is t:
-                problems.add(t, t.line("related", i), "a term cannot list itself in “related”")
-            elif term(slug) is None:
-                problems.add(
-                    t, t.line("related", i), f"related term “{slug}” does not exist{nearest(slug, terms)}"
-                )
-        for aspect in t.data.facets:
-            if aspect not in aspects:
-                problems.add(
-                    t,
-                    t.line("facets", aspect),
-                    f"facet “{aspect}” is not an aspect in aspects.yml{nearest(aspect, aspects)}",
-                )
+            if term(t, ("related", i), slug, "related term") is t:
+                problems.add(t, ("related", i), "a term cannot list itself in “related”")
+        for aspect in t.data.facets.keys() - aspects:
+            problems.add(
+                t,
+                ("facets", aspect),
+                f"facet “{aspect}” is not an aspect in aspects.yml{nearest(aspect, aspects)}",
+            )
 
     compared = {}
     for c in content.comparisons:
-        for i, slug in enumerate(c.data.terms):
-            if term(slug) is None:
-                problems.add(c, c.line("terms", i), f"term “{slug}” does not exist{nearest(slug, terms)}")
-        if not 2 <= len(c.data.terms) <= MAX_COMPARED:
-            problems.add(
-                c, c.line("terms"), f"a comparison needs 2 to {MAX_COMPARED} terms, not {len(c.data.terms)}"
-            )
-        same = frozenset(renamed.get(s, s) for s in c.data.terms)
+        columns = [term(c, ("terms", i), slug) for i, slug in enumerate(c.data.terms)]
+        if not 2 <= len(columns) <= MAX_COMPARED:
+            problems.add(c, ("terms",), f"a comparison needs 2 to {MAX_COMPARED} terms, not {len(columns)}")
+        same = frozenset(t.slug for t in columns if t)
         if same in compared:
-            problems.add(c, c.line("terms"), f"these terms are already compared in {compared[same].path}")
+            problems.add(c, ("terms",), f"these terms are already compared in {compared[same].path}")
         compared.setdefault(same, c)
         for i, aspect in enumerate(c.data.aspects):
             if aspect not in aspects:
                 problems.add(
-                    c,
-                    c.line("aspects", i),
-                    f"aspect “{aspect}” is not in aspects.yml{nearest(aspect, aspects)}",
+                    c, ("aspects", i), f"aspect “{aspect}” is not in aspects.yml{nearest(aspect, aspects)}"
                 )
-                continue
-            for slug in c.data.terms:
-                if term(slug) and aspect not in term(slug).data.facets:
-                    problems.add(
-                        c,
-                        c.line("aspects", i),
-                        f"the row “{aspect}” misses {slug}: add “{aspect}:” under “facets” in {term(slug).path}",
-                    )
+            for t in (t for t in columns if t and aspect in aspects and aspect not in t.data.facets):
+                message = f"the row “{aspect}” misses {t.slug}: add “{aspect}:” under “facets” in {t.path}"
+                problems.add(c, ("aspects", i), message)
 
     rows = {(c.slug, a) for c in content.comparisons for a in c.data.aspects}
     for quiz in content.quizzes:
         check_quiz(quiz, {c.slug for c in content.comparisons}, rows, problems)
-    if content.timeline:
-        check_timeline(content.timeline, term, problems, terms)
-    if content.advisor:
-        check_advisor(content.advisor, term, {c.slug for c in content.comparisons}, problems)
+    if file := content.timeline:
+        stages = {}
+        for i, stage in enumerate(file.data.stages):
+            if stages.setdefault(stage.slug, i) != i:
+                problems.add(file, ("stages", i, "slug"), f"stage “{stage.slug}” is listed twice")
+            term(file, ("stages", i, "term"), stage.term)
+        for i, band in enumerate(file.data.bands):
+            term(file, ("bands", i, "term"), band.term)
+            for key, stage in (("from", band.start), ("to", band.end)):
+                if stage not in stages:
+                    problems.add(
+                        file,
+                        ("bands", i, key),
+                        f"stage “{stage}” is not in the stages above{nearest(stage, stages)}",
+                    )
+            if stages.get(band.start, -1) > stages.get(band.end, len(stages)):
+                problems.add(
+                    file,
+                    ("bands", i, "to"),
+                    f"the band ends (“{band.end}”) before it starts (“{band.start}”)",
+                )
+    if file := content.advisor:
+        for i, partner in enumerate(file.data.partners):
+            term(file, ("partners", i, "term"), partner.term)
+        check_advisor(file, {c.slug for c in content.comparisons}, problems)
 
 
 def check_quiz(quiz, comparisons, rows, problems):
     keys = set()
     for q, question in enumerate(quiz.data.questions):
-        where = ("questions", q)
         if question.key in keys:
-            problems.add(quiz, quiz.line(*where, "id"), f"question id “{question.key}” is used twice")
+            problems.add(quiz, ("questions", q, "id"), f"question id “{question.key}” is used twice")
         keys.add(question.key)
         options = set()
         for o, option in enumerate(question.options):
             if option.key in options:
                 problems.add(
-                    quiz, quiz.line(*where, "options", o, "id"), f"option id “{option.key}” is used twice"
+                    quiz, ("questions", q, "options", o, "id"), f"option id “{option.key}” is used twice"
                 )
             options.add(option.key)
             for i, cite in enumerate(option.cites):
                 comparison, _, aspect = cite.partition("#")
-                line = quiz.line(*where, "options", o, "cites", i)
+                where = ("questions", q, "options", o, "cites", i)
                 if not aspect:
                     problems.add(
-                        quiz, line, f"cite “{cite}” must be <comparison>#<aspect>, e.g. cro-vs-cmo#role"
+                        quiz, where, f"cite “{cite}” must be <comparison>#<aspect>, e.g. cro-vs-cmo#role"
                     )
                 elif comparison not in comparisons:
-                    problems.add(quiz, line, f"cite “{cite}”: there is no comparison “{comparison}”")
+                    problems.add(quiz, where, f"cite “{cite}”: there is no comparison “{comparison}”")
                 elif (comparison, aspect) not in rows:
-                    problems.add(quiz, line, f"cite “{cite}”: that comparison has no row “{aspect}”")
-        correct = sum(o.correct for o in question.options)
-        line = quiz.line(*where, "id")
+                    problems.add(quiz, where, f"cite “{cite}”: that comparison has no row “{aspect}”")
+        correct, name = sum(o.correct for o in question.options), f"question “{question.key}”"
         if len(question.options) < 2:
-            problems.add(quiz, line, f"question “{question.key}” needs at least two options")
+            problems.add(quiz, ("questions", q, "id"), f"{name} needs at least two options")
         elif question.choose == Question.Choose.ONE and correct != 1:
-            problems.add(
-                quiz,
-                line,
-                f"question “{question.key}” is choose: one, so exactly one option must be correct, not {correct}",
-            )
+            message = f"{name} is choose: one, so exactly one option must be correct, not {correct}"
+            problems.add(quiz, ("questions", q, "id"), message)
         elif correct < 1:
-            problems.add(quiz, line, f"question “{question.key}” needs at least one correct option")
+            problems.add(quiz, ("questions", q, "id"), f"{name} needs at least one correct option")
 
 
-def check_timeline(file, term, problems, names):
-    order = {}
-    for i, stage in enumerate(file.data.stages):
-        if stage.slug in order:
-            problems.add(file, file.line("stages", i, "slug"), f"stage “{stage.slug}” is listed twice")
-        order.setdefault(stage.slug, i)
-        if term(stage.term) is None:
-            problems.add(
-                file,
-                file.line("stages", i, "term"),
-                f"term “{stage.term}” does not exist{nearest(stage.term, names)}",
-            )
-    for i, band in enumerate(file.data.bands):
-        if term(band.term) is None:
-            problems.add(
-                file,
-                file.line("bands", i, "term"),
-                f"term “{band.term}” does not exist{nearest(band.term, names)}",
-            )
-        for key, stage in (("from", band.start), ("to", band.end)):
-            if stage not in order:
-                problems.add(
-                    file,
-                    file.line("bands", i, key),
-                    f"stage “{stage}” is not in the stages above{nearest(stage, order)}",
-                )
-        if order.get(band.start, -1) > order.get(band.end, len(order)):
-            problems.add(
-                file,
-                file.line("bands", i, "to"),
-                f"the band ends (“{band.end}”) before it starts (“{band.start}”)",
-            )
-
-
-def check_advisor(file, term, comparisons, problems):
+def check_advisor(file, comparisons, problems):
     advisor = file.data
     questions = {q.id: {o.id for o in q.options} for q in advisor.questions}
     partners = {p.id for p in advisor.partners}
-    for i, partner in enumerate(advisor.partners):
-        if term(partner.term) is None:
-            problems.add(file, file.line("partners", i, "term"), f"term “{partner.term}” does not exist")
     for i, rule in enumerate(advisor.rules):
         for question, answers in rule.when.items():
             if question not in questions:
+                message = f"question “{question}” is not one of the advisor's questions"
+                problems.add(file, ("rules", i, "when", question), message)
+            for answer in set(answers) - questions.get(question, set(answers)):
                 problems.add(
-                    file,
-                    file.line("rules", i, "when", question),
-                    f"question “{question}” is not one of the advisor's questions",
+                    file, ("rules", i, "when", question), f"“{answer}” is not an answer to “{question}”"
                 )
-            for answer in answers:
-                if question in questions and answer not in questions[question]:
-                    problems.add(
-                        file,
-                        file.line("rules", i, "when", question),
-                        f"“{answer}” is not an answer to “{question}”",
-                    )
-        for partner in rule.recommend:
-            if partner not in partners:
-                problems.add(
-                    file, file.line("rules", i, "recommend"), f"partner “{partner}” is not in “partners”"
-                )
-        for comparison in rule.compare:
-            if comparison not in comparisons:
-                problems.add(
-                    file, file.line("rules", i, "compare"), f"comparison “{comparison}” does not exist"
-                )
+        for partner in set(rule.recommend) - partners:
+            problems.add(file, ("rules", i, "recommend"), f"partner “{partner}” is not in “partners”")
+        for comparison in set(rule.compare) - comparisons:
+            problems.add(file, ("rules", i, "compare"), f"comparison “{comparison}” does not exist")
     if any(p.path == file.path for p in problems):
         return
-    # Every combination of answers must reach a rule, and every rule must be the first to match one.
-    plain = [{"id": q.id, "options": [{"id": o.id} for o in q.options]} for q in advisor.questions]
-    unmatched, reached = [], set()
-    for answers in combinations(plain):
-        first = next(
-            (i for i, r in enumerate(advisor.rules) if all(answers.get(q) in a for q, a in r.when.items())),
-            None,
-        )
-        if first is None:
-            unmatched.append(answers)
-        reached.add(first)
+    unmatched, unreached = Advisor.coverage(questions, [r.when for r in advisor.rules])
     if unmatched:
         example = ", ".join(f"{q}={a}" for q, a in unmatched[0].items())
         more = f" (and {len(unmatched) - 1} more)" if len(unmatched) > 1 else ""
+        message = f"no rule matches {example}{more}: add a rule, or a last rule with “when: {{}}”"
+        problems.add(file, ("rules",), message)
+    for i in unreached:
         problems.add(
-            file,
-            file.line("rules"),
-            f"no rule matches {example}{more}: add a rule, or a last rule with “when: {{}}”",
+            file, ("rules", i), "this rule is never reached: the rules above it match every case it would"
         )
-    for i in range(len(advisor.rules)):
-        if i not in reached:
-            problems.add(
-                file,
-                file.line("rules", i),
-                "this rule is never reached: the rules above it match every case it would",
-            )

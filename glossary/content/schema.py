@@ -13,6 +13,7 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from pydantic import (
     AfterValidator,
+    BeforeValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -30,9 +31,10 @@ def value_of(model, name):
     """The type of a value for `model.name`, held to the field's limits: its max_length (a TextField's
     too, which Django checks only in forms), whether it may be blank, its choices and validators."""
     field = model._meta.get_field(name)
-    if isinstance(field, models.DateField | models.BooleanField):
-        kind = datetime.date if isinstance(field, models.DateField) else bool
-        return kind | None if field.null else kind
+    if isinstance(field, models.DateField):  # written YYYY-MM-DD (read.Loader leaves it as text)
+        return Annotated[Annotated[datetime.date, Field(strict=False)] | None, BeforeValidator(text_only)]
+    if isinstance(field, models.BooleanField):
+        return bool
     length = StringConstraints(
         strip_whitespace=True,
         min_length=0 if field.blank else 1,
@@ -58,6 +60,12 @@ def value_of(model, name):
         return value
 
     return Annotated[str, length, AfterValidator(clean)]
+
+
+def text_only(value):
+    if not isinstance(value, str):  # else pydantic would read a number as seconds since 1970
+        raise ValueError("Input should be a valid date")
+    return value
 
 
 def key_of(model, name, alias=None):

@@ -80,7 +80,7 @@ class Counts:
     @classmethod
     def of(cls, steps):
         counts = cls()
-        names = {CREATE: "created", UPDATE: "updated", RERENDER: "updated", UNCHANGED: "unchanged",
+        names = {CREATE: "created", UPDATE: "updated", RERENDER: "unchanged", UNCHANGED: "unchanged",
                  REMOVE: "removed", KEPT: "kept", MISSING: "missing", DELETED: "deleted"}  # fmt: skip
         for step in steps:
             getattr(counts, names[step.action]).append(step.slug)
@@ -106,78 +106,47 @@ def write_plan(content, plan, dry_run=False, **options):
         lock_content()
         # Edits are checked again now that no admin save can come in between: one made while this
         # load read and rendered is kept, or is a conflict.
-        locked = make_plan(content, **options) if plan.outdated() else plan
-        if locked.problems:
-            raise ContentError(locked.problems)
-        if locked.conflicts():
-            raise EditConflict(locked.conflicts())
-        if locked is not plan and locked.digest == plan.digest:  # what was rendered stands
-            rendered = {
-                (m, s.slug, s.file.digest): s.rendered
-                for m, steps in plan.steps.items()
-                for s in steps
-                if s.file
-            }
-            for model, steps in locked.steps.items():
-                for step in steps:
-                    if step.file is not None:
-                        step.rendered = rendered.get((model, step.slug, step.file.digest))
-            locked.advisor_html = plan.advisor_html
-        render_plan(content, locked)
-        keep_replaced_edits(locked)
-        remove(locked)  # first, so that a new file may take a removed entry's title
+        if plan.outdated():
+            plan = make_plan(content, **options)
+            render_plan(content, plan)
+        if plan.problems or plan.conflicts():
+            raise ContentError(plan.problems) if plan.problems else EditConflict(plan.conflicts())
+        record(plan, (UPDATE, REMOVE), "Admin edit, kept before load_glossary replaced it", edits_only=True)
+        remove(plan)  # first, so that a new file may take a removed entry's title
         report = Report(
             {
                 "categories": write_entries(Category, content.categories),
                 "aspects": write_entries(Aspect, content.aspects),
-                "terms": write_terms(locked),
-                "comparisons": write_comparisons(locked),
-                "timeline": write_timeline(content.timeline, locked.former),
-                "quizzes": write_quizzes(locked),
-                "advisor": write_advisor(content.advisor, locked),
+                "terms": write_terms(plan),
+                "comparisons": write_comparisons(plan),
+                "timeline": write_timeline(content.timeline, plan.former),
+                "quizzes": write_quizzes(plan),
+                "advisor": write_advisor(content.advisor, plan),
             }
         )
-        record_revisions(locked)
-        if locked.digest != locked.stored_digest:
+        record(plan, (UPDATE,), "Loaded from {} by load_glossary")
+        if plan.digest != plan.stored_digest:
             ContentVersion.current()
-            ContentVersion.objects.filter(pk=1).update(loaded_names=locked.digest)
+            ContentVersion.objects.filter(pk=1).update(loaded_names=plan.digest)
         if report.changed:
             changes.append("load")  # rows written in bulk send no signals
-        if dry_run:
-            # The same path as a real load, so the report is exact; then nothing is kept.
+        if dry_run:  # the same path as a real load, so the report is exact; then nothing is kept
             changes.clear()
             transaction.set_rollback(True)
     return report
 
 
-def keep_replaced_edits(plan):
-    """Before --overwrite-edits replaces admin edits: a revision of each, to find it again in History."""
+def record(plan, actions, comment, edits_only=False):
+    """A revision of each entry that the plan's `actions` change ("{}" in `comment`: its file's name),
+    or, with `edits_only`, of each admin edit they replace. One revision per entry, so reverting one
+    reverts nothing else. An entry a load creates gets none: the admin records its first ("as loaded")
+    before it changes it."""
     for model, steps in plan.steps.items():
         for step in steps:
-            if step.action in (UPDATE, REMOVE) and step.row is not None and step.row.edited_since_load:
-                save_revision(
-                    model.objects.get(pk=step.row.pk),
-                    "Admin edit, kept before load_glossary --overwrite-edits replaced it",
-                )
-
-
-def record_revisions(plan):
-    """One revision per entry a load changed, so that reverting one entry reverts nothing else.
-    An entry the load created has none: the admin records its first ("as loaded") before changing it."""
-    for model, steps in plan.steps.items():
-        for step in steps:
-            if step.action == UPDATE and step.row is not None:
-                save_revision(
-                    model.objects.get(pk=step.row.pk), f"Loaded from {step.file.name} by load_glossary"
-                )
-
-
-def save_revision(entry, comment, date=None):
-    with reversion.create_revision(atomic=False):
-        reversion.set_comment(comment)
-        if date:
-            reversion.set_date_created(date)
-        reversion.add_to_revision(entry)
+            if step.action in actions and step.row and (step.row.edited_since_load or not edits_only):
+                with reversion.create_revision(atomic=False):
+                    reversion.set_comment(comment.format(step.file and step.file.name))
+                    reversion.add_to_revision(model.objects.get(pk=step.row.pk))
 
 
 def write_entries(model, file):
@@ -200,59 +169,65 @@ def write_entries(model, file):
     return counts
 
 
-def settle(model, plan, stored_parts=None, rendered_parts=None):
-    """The RERENDER steps whose HTML came out different from what is stored; the others are UNCHANGED."""
-    steps = plan.of(model, RERENDER)
-    pks = [s.row.pk for s in steps]
-    stored = dict(model.objects.filter(pk__in=pks).values_list("pk", "body_html"))
-    parts = stored_parts(pks) if stored_parts else {}
-    changed = []
-    for step in steps:
-        same = stored[step.row.pk] == step.rendered["body_html"]
-        if same and rendered_parts:
-            same = all(parts.get(key) == html for key, html in rendered_parts(step).items())
-        if same:
-            step.action = UNCHANGED
-        else:
-            changed.append(step)
-    return changed
-
-
 def save_documents(model, plan, values):
-    """Create and update the rows of `model`'s steps that write.
-
-    Returns ({slug: id} of every row written, [ids of the rows updated]): only those own rows to replace.
-    """
+    """Create and update the rows of `model`'s steps that write their files; returns ({slug: id} of
+    every row written, [ids of those updated]): only updated rows have owned rows to replace."""
     now = timezone.now()
     created, updated, fields = [], [], []
     for step in plan.of(model, CREATE, UPDATE):
         data = {**values(step), "source_file": step.file.name, "source_hash": step.file.digest, "loaded": now}
-        fields = list(data)
+        fields = [*data, "slug", "updated"]
         if step.action == CREATE:
             created.append(model(slug=step.slug, **data))
         else:
-            for name, value in data.items():
+            for name, value in {**data, "slug": step.slug, "updated": now}.items():
                 setattr(step.row, name, value)
-            step.row.slug, step.row.updated = step.slug, now
             updated.append(step.row)
     Deletion.objects.filter(kind=model._meta.model_name, slug__in=[r.slug for r in created]).delete()
     model.objects.bulk_create(created, batch_size=BATCH)
-    model.objects.bulk_update(updated, [*fields, "slug", "updated"], batch_size=BATCH)
+    if updated:
+        model.objects.bulk_update(updated, fields, batch_size=BATCH)
     return {row.slug: row.pk for row in [*created, *updated]}, [row.pk for row in updated]
 
 
 def replace(model, owner, ids, rows):
-    """Delete the rows of `model` owned (through `owner`) by `ids`, and create `rows` (model instances,
-    or dicts for the many rows of links: see models.insert_rows).
-
-    Rows just created own nothing yet: a first load deletes nothing.
-    """
+    """Delete the rows of `model` owned (through `owner`) by `ids`, and create `rows`: model instances,
+    or dicts for the many rows of links and such (models.insert_rows). A new owner owns nothing yet."""
     for start in range(0, len(ids), BATCH):
         model.objects.filter(**{f"{owner}__in": ids[start : start + BATCH]}).delete()
     if rows and isinstance(rows[0], dict):
         insert_rows(model, rows)
     else:
         model.objects.bulk_create(rows, batch_size=BATCH)
+
+
+def rerender(model, plan, *more):
+    """The rows of `model` whose files are as they were but whose HTML is rendered anew (a name of
+    some term changed): their stored HTML replaced, with `more` of their fields."""
+    rows = []
+    for step in plan.of(model, RERENDER):
+        step.row.body_html = step.rendered["body_html"]
+        rows.append(step.row)
+    model.objects.bulk_update(rows, ["body_html", *more], batch_size=BATCH)
+    return plan.of(model, RERENDER)
+
+
+def links_of(model, plan, written, ids, slugs):
+    """Replace the links that the rendered bodies of `model` make to terms."""
+    steps = [*plan.of(model, CREATE, UPDATE, RERENDER)]
+    through, owner = model.links.through, "from_term" if model is Term else "comparison"
+    rows = [
+        {f"{owner}_id": written.get(s.slug) or s.row.pk, f"{'to_' if model is Term else ''}term_id": slugs[t]}
+        for s in steps
+        for t in s.rendered["links"]
+    ]
+    replace(through, owner, [*ids, *(s.row.pk for s in plan.of(model, RERENDER))], rows)
+
+
+def term_ids(plan):
+    """{slug: id} of every term, former slugs included."""
+    slugs = dict(Term.objects.values_list("slug", "id"))
+    return slugs | {old: slugs[new] for old, new in plan.former.items() if new in slugs}
 
 
 def write_terms(plan):
@@ -267,102 +242,69 @@ def write_terms(plan):
             "reviewed": d.reviewed, "sense": d.sense, "autolink": d.autolink,
         }  # fmt: skip
 
-    FormerSlug.objects.filter(slug__in=[s.slug for s in plan.of(Term, CREATE, UPDATE)]).delete()
-    written, ids = save_documents(Term, plan, values)
     steps = plan.of(Term, CREATE, UPDATE)
+    FormerSlug.objects.filter(slug__in=[s.slug for s in steps]).delete()  # a slug in use again
+    written, ids = save_documents(Term, plan, values)
+    owned = [(written[s.slug], s.file.data, s.rendered) for s in steps]
+    replace(Alias, "term", ids, [{"term_id": pk, "name": n} for pk, d, _ in owned for n in d.aliases])
     replace(
-        Alias,
+        Source,
         "term",
         ids,
-        [Alias(term_id=written[s.slug], name=n) for s in steps for n in s.file.data.aliases],
+        [{"term_id": pk, "title": x.title, "url": x.url} for pk, d, _ in owned for x in d.sources],
     )
-    replace(Source, "term", ids, [
-        Source(term_id=written[s.slug], title=src.title, url=src.url) for s in steps for src in s.file.data.sources
+    replace(
+        FormerSlug,
+        "term",
+        ids,
+        [{"term_id": pk, "slug": old} for pk, d, _ in owned for old in d.former_slugs],
+    )
+    facets = [(pk, a, text, r["facets"][a]) for pk, d, r in owned for a, text in d.facets.items()]
+    rerendered = rerender(Term, plan)
+    for facet in Facet.objects.filter(term__in=[s.row.pk for s in rerendered]).select_related("aspect"):
+        facets.append((facet.term_id, facet.aspect.slug, facet.text, next(
+            s.rendered["facets"][facet.aspect.slug] for s in rerendered if s.row.pk == facet.term_id
+        )))  # fmt: skip
+    replace(Facet, "term", [*ids, *(s.row.pk for s in rerendered)], [
+        {"term_id": pk, "aspect_id": aspects[a], "text": text, "text_html": html} for pk, a, text, html in facets
     ])  # fmt: skip
-    replace(Facet, "term", ids, [
-        Facet(term_id=written[s.slug], aspect_id=aspects[a], text=text, text_html=s.rendered["facets"][a])
-        for s in steps for a, text in s.file.data.facets.items()
-    ])  # fmt: skip
-    replace(FormerSlug, "term", ids, [
-        FormerSlug(term_id=written[s.slug], slug=old) for s in steps for old in s.file.data.former_slugs
-    ])  # fmt: skip
-    rerendered = settle(Term, plan, lambda pks: {
-        (f.term_id, f.aspect.slug): f.text_html for f in Facet.objects.filter(term__in=pks).select_related("aspect")
-    }, lambda step: {(step.row.pk, a): html for a, html in step.rendered["facets"].items()})  # fmt: skip
-    for step in rerendered:
-        step.row.body_html = step.rendered["body_html"]
-    Term.objects.bulk_update([s.row for s in rerendered], ["body_html"], batch_size=BATCH)
-    facets = {(f.term_id, f.aspect.slug): f for f in Facet.objects.filter(
-        term__in=[s.row.pk for s in rerendered]).select_related("aspect")}  # fmt: skip
-    for (term_id, aspect), facet in facets.items():
-        facet.text_html = next(s.rendered["facets"][aspect] for s in rerendered if s.row.pk == term_id)
-    Facet.objects.bulk_update(facets.values(), ["text_html"], batch_size=BATCH)
-
-    # Relations last: they need every term to exist.
-    slugs = dict(Term.objects.values_list("slug", "id"))
-    slugs |= {old: slugs[new] for old, new in plan.former.items() if new in slugs}
+    slugs = term_ids(plan)  # relations last: they need every term to exist
     replace(Term.related.through, "from_term", ids, [
-        {"from_term_id": written[s.slug], "to_term_id": slugs[r]} for s in steps for r in s.file.data.related
+        {"from_term_id": pk, "to_term_id": slugs[r]} for pk, d, _ in owned for r in d.related
     ])  # fmt: skip
-    linking = {written.get(s.slug) or s.row.pk: s.rendered["links"] for s in [*steps, *rerendered]}
-    replace(Term.links.through, "from_term", [*ids, *(s.row.pk for s in rerendered)], [
-        {"from_term_id": pk, "to_term_id": slugs[t]} for pk, linked in linking.items() for t in linked
-    ])  # fmt: skip
+    links_of(Term, plan, written, ids, slugs)
     write_index(
-        [
-            (
-                written[s.slug],
-                d.title,
-                d.abbreviation,
-                d.aliases,
-                d.summary,
-                s.file.body,
-                s.rendered["search"],
-            )
-            for s in steps
-            for d in [s.file.data]
-        ],
+        [(pk, d.title, d.abbreviation, d.aliases, d.summary, s.file.body, s.rendered["search"])
+         for s, (pk, d, _) in zip(steps, owned, strict=True)],
         new=set(written.values()) - set(ids),
-    )
+    )  # fmt: skip
     return Counts.of(plan.steps[Term])
 
 
 def write_comparisons(plan):
-    def values(step):
-        d = step.file.data
-        return {"title": d.title, "summary": d.summary, "body": step.file.body,
-                "body_html": step.rendered["body_html"], "reviewed": d.reviewed}  # fmt: skip
-
-    written, ids = save_documents(Comparison, plan, values)
+    written, ids = save_documents(Comparison, plan, lambda s: {
+        "title": s.file.data.title, "summary": s.file.data.summary, "body": s.file.body,
+        "body_html": s.rendered["body_html"], "reviewed": s.file.data.reviewed,
+    })  # fmt: skip
     steps = plan.of(Comparison, CREATE, UPDATE)
-    terms = dict(Term.objects.values_list("slug", "id"))
-    terms |= {old: terms[new] for old, new in plan.former.items() if new in terms}
-    aspects = dict(Aspect.objects.values_list("slug", "id"))
+    slugs, aspects = term_ids(plan), dict(Aspect.objects.values_list("slug", "id"))
     replace(ComparisonTerm, "comparison", ids, [
-        ComparisonTerm(comparison_id=written[s.slug], term_id=terms[t], position=i)
+        {"comparison_id": written[s.slug], "term_id": slugs[t], "position": i}
         for s in steps for i, t in enumerate(s.file.data.terms)
     ])  # fmt: skip
     replace(ComparisonAspect, "comparison", ids, [
-        ComparisonAspect(comparison_id=written[s.slug], aspect_id=aspects[a], position=i)
+        {"comparison_id": written[s.slug], "aspect_id": aspects[a], "position": i}
         for s in steps for i, a in enumerate(s.file.data.aspects)
     ])  # fmt: skip
-    rerendered = settle(Comparison, plan)
-    for step in rerendered:
-        step.row.body_html = step.rendered["body_html"]
-    Comparison.objects.bulk_update([s.row for s in rerendered], ["body_html"])
-    links = Comparison.links.through
-    linked = [*steps, *rerendered]
-    replace(links, "comparison", [*ids, *(s.row.pk for s in rerendered)], [
-        links(comparison_id=written.get(s.slug) or s.row.pk, term_id=terms[t]) for s in linked for t in s.rendered["links"]
-    ])  # fmt: skip
+    rerender(Comparison, plan)
+    links_of(Comparison, plan, written, ids, slugs)
     return Counts.of(plan.steps[Comparison])
 
 
 def write_timeline(file, former):
     """The timeline is content/timeline.yml's alone, and small: replaced whole when it changed."""
     counts = Counts()
-    stages = file.data.stages if file else []
-    bands = file.data.bands if file else []
+    stages, bands = (file.data.stages, file.data.bands) if file else ([], [])
     slug = lambda s: former.get(s, s)  # noqa: E731
     have = (
         [(s.slug, s.name, s.term.slug, s.description) for s in Stage.objects.select_related("term")],
@@ -398,22 +340,14 @@ def write_quizzes(plan):
         "title": s.file.data.title, "summary": s.file.data.summary, "body": s.file.body,
         "body_html": s.rendered["body_html"],
     })  # fmt: skip
-    comparisons = dict(Comparison.objects.values_list("slug", "id"))
-    aspects = dict(Aspect.objects.values_list("slug", "id"))
+    comparisons, aspects = (dict(m.objects.values_list("slug", "id")) for m in (Comparison, Aspect))
     for step in plan.of(Quiz, CREATE, UPDATE):
         write_questions(written[step.slug], step, comparisons, aspects)
-    feedback = lambda pks: {  # noqa: E731
-        (o.question.quiz_id, o.question.key, o.key): o.feedback_html
-        for o in Option.objects.filter(question__quiz__in=pks).select_related("question")
-    }
-    for step in settle(
-        Quiz, plan, feedback, lambda s: {(s.row.pk, *k): v for k, v in s.rendered["feedback"].items()}
-    ):
-        options = Option.objects.filter(question__quiz=step.row).select_related("question")
+    for step in rerender(Quiz, plan):
+        options = list(Option.objects.filter(question__quiz=step.row).select_related("question"))
         for option in options:
             option.feedback_html = step.rendered["feedback"][option.question.key, option.key]
         Option.objects.bulk_update(options, ["feedback_html"])
-        Quiz.objects.filter(pk=step.row.pk).update(body_html=step.rendered["body_html"])
     return Counts.of(plan.steps[Quiz])
 
 
@@ -434,11 +368,10 @@ def write_questions(quiz_id, step, comparisons, aspects):
             option.text, option.correct, option.feedback, option.position = o.text, o.correct, o.feedback, i
             option.feedback_html = step.rendered["feedback"][entry.key, o.key]
         Option.objects.bulk_create([o for o in options.values() if o.pk is None])
-        Option.objects.bulk_update(
-            list(options.values()), ["text", "correct", "feedback", "feedback_html", "position"]
-        )
+        fields = ["text", "correct", "feedback", "feedback_html", "position"]
+        Option.objects.bulk_update(list(options.values()), fields)
         replace(Citation, "option", [o.pk for o in options.values()], [
-            Citation(option=options[o.key], comparison_id=comparisons[c], aspect_id=aspects[a], position=n)
+            {"option_id": options[o.key].pk, "comparison_id": comparisons[c], "aspect_id": aspects[a], "position": n}
             for o in entry.options for n, (c, _, a) in enumerate(cite.partition("#") for cite in o.cites)
         ])  # fmt: skip
 
@@ -452,16 +385,13 @@ def write_advisor(file, plan):
             current.delete()
             counts.removed.append(ADVISOR_SLUG)
         return counts
-    d = file.data
+    d, rules = file.data, zip(file.data.rules, plan.advisor_html, strict=True)
     values = {
         "title": d.title,
         "intro": d.intro,
         "questions": [q.model_dump() for q in d.questions],
         "partners": [{**p.model_dump(), "term": plan.former.get(p.term, p.term)} for p in d.partners],
-        "rules": [
-            {**r.model_dump(), "because_html": html}
-            for r, html in zip(d.rules, plan.advisor_html, strict=True)
-        ],
+        "rules": [{**r.model_dump(), "because_html": html} for r, html in rules],
     }
     if current is None:
         Advisor.objects.create(slug=ADVISOR_SLUG, **values)

@@ -218,6 +218,27 @@ class Advisor(models.Model):
     def __str__(self):
         return self.title
 
+    @staticmethod
+    def coverage(questions, conditions):
+        """(answers no rule matches, indexes of rules never the first to match) for `questions`
+        ({question id: {answer ids}}) and the rules' `conditions` ({question id: [answer ids]}), in
+        order. The loader refuses both: every combination of answers must reach a rule."""
+        unmatched, reached = [], set()
+        for answers in itertools.product(*questions.values()):
+            answers = dict(zip(questions, answers, strict=True))
+            first = next(
+                (
+                    i
+                    for i, when in enumerate(conditions)
+                    if all(answers[q] in a for q, a in when.items() if q in answers)
+                ),
+                None,
+            )
+            if first is None:
+                unmatched.append(answers)
+            reached.add(first)
+        return unmatched, [i for i in range(len(conditions)) if i not in reached]
+
     def first_match(self, answers):
         """The first rule all of whose conditions `answers` ({question id: answer id}) meet."""
         return next(
