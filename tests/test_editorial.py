@@ -73,7 +73,7 @@ def test_an_edit_whose_file_did_not_change_is_kept(client, editor, loaded):
     out = load(loaded.path)
 
     assert "kept the admin edit of cro" in out
-    assert "1 admin edit kept" in out
+    assert "1 kept as edited in the admin" in out
     assert Term.objects.get(slug="cro").summary == "Edited by an editor."
 
 

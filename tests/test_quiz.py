@@ -136,9 +136,9 @@ def test_reloading_keeps_questions_so_statistics_follow_them(quiz_content, quiz,
     [
         (
             ("        correct: true\n        feedback: Yes, a [[cro]]", "        feedback: Yes, a [[cro]]"),
-            "question “trial-monitoring” is choose: one, so exactly one option must be correct, not 0",
+            "question “trial-monitoring”: A one-answer question needs exactly one correct option, not 0.",
         ),
-        (("  - id: capsules", "  - id: trial-monitoring"), "question id “trial-monitoring” is used twice"),
+        (("  - id: capsules", "  - id: trial-monitoring"), "“questions”: “trial-monitoring” is listed twice"),
         (
             ("cites: [cro-vs-cmo#rules]", "cites: [cro-vs-cmo#price]"),
             "cite “cro-vs-cmo#price”: that comparison has no row “price”",

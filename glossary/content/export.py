@@ -28,10 +28,8 @@ from glossary.models import Comparison, Deletion, Term, unexported
 from glossary.quiz.models import DEFAULT_PROMPT, Option, Quiz
 
 FOLD_AT = 96  # where an author's editor wraps a long folded (>-) value
-UNORDERED = {"related"}
-SLUGS = re.compile(
-    r"[a-z0-9#-]+"
-)  # slugs and citations: written on one line, [cro, cmo]  # lists whose order means nothing: an author's order is kept
+UNORDERED = {"related"}  # lists whose order means nothing: an author's order is kept
+SLUGS = re.compile(r"[a-z0-9#-]+")  # slugs and citations: a list of them is written on one line
 
 
 @dataclass
@@ -44,6 +42,7 @@ class Result:
 def export_content(root, force=False):
     root = Path(root)
     result = Result()
+    options = Option.objects.prefetch_related("citations__comparison", "citations__aspect")
     entries = {
         Term: Term.objects.select_related("category").prefetch_related(
             "aliases", "sources", "related", "facets__aspect", "former_slugs"
@@ -51,13 +50,7 @@ def export_content(root, force=False):
         Comparison: Comparison.objects.prefetch_related(
             "comparison_terms__term", "comparison_aspects__aspect"
         ),
-        Quiz: Quiz.objects.prefetch_related(
-            "questions",
-            Prefetch(
-                "questions__options",
-                Option.objects.prefetch_related("citations__comparison", "citations__aspect"),
-            ),
-        ),
+        Quiz: Quiz.objects.prefetch_related("questions", Prefetch("questions__options", options)),
     }
     for model, queryset in entries.items():
         for entry in unexported(queryset):
@@ -110,27 +103,21 @@ def front_matter(entry):
     """What the entry's file says above its body, keys in the documented order, empty ones left out."""
     if isinstance(entry, Term):
         data = {
-            "title": entry.title,
-            "abbreviation": entry.abbreviation,
-            "sense": entry.sense,
-            "aliases": [a.name for a in entry.aliases.all()],
-            "summary": entry.summary,
+            "title": entry.title, "abbreviation": entry.abbreviation, "sense": entry.sense,
+            "aliases": [a.name for a in entry.aliases.all()], "summary": entry.summary,
             "category": entry.category.slug if entry.category else "",
             "related": sorted(t.slug for t in entry.related.all()),
             "sources": [{"title": s.title, "url": s.url} for s in entry.sources.all()],
-            "reviewed": entry.reviewed,
-            "autolink": None if entry.autolink else False,
+            "reviewed": entry.reviewed, "autolink": None if entry.autolink else False,
             "facets": {f.aspect.slug: f.text for f in entry.facets.all()},
             "former_slugs": [f.slug for f in entry.former_slugs.all()],
-        }
+        }  # fmt: skip
     elif isinstance(entry, Comparison):
         data = {
-            "title": entry.title,
-            "summary": entry.summary,
+            "title": entry.title, "summary": entry.summary,
             "terms": [ct.term.slug for ct in entry.comparison_terms.all()],
-            "aspects": [ca.aspect.slug for ca in entry.comparison_aspects.all()],
-            "reviewed": entry.reviewed,
-        }
+            "aspects": [ca.aspect.slug for ca in entry.comparison_aspects.all()], "reviewed": entry.reviewed,
+        }  # fmt: skip
     else:
         data = {
             "title": entry.title,

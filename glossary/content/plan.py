@@ -99,94 +99,72 @@ def make_plan(content, overwrite_edits=False, prune=False, take=()):
 
 
 def plan_documents(model, files, overwrite_edits, prune, take):
-    kind = model._meta.model_name
     names = ("title", "abbreviation", "sense") if model is Term else ("title",)  # for names_after()
     fields = ("slug", "source_file", "source_hash", "loaded", "edited", "updated", "edited_by__username")
     rows = list(model.objects.select_related("edited_by").only(*fields, *names))
-    by_file = {r.source_file: r for r in rows if r.source_file}
-    by_slug = {r.slug: r for r in rows}
-    deletions = {d.slug: d for d in Deletion.objects.filter(kind=kind, exported=False)}
-    on_disk = {f.name for f in files}
-    matched, steps = set(), []
+    by_file, by_slug = {r.source_file: r for r in rows if r.source_file}, {r.slug: r for r in rows}
+    deletions = {d.slug: d for d in Deletion.objects.filter(kind=model._meta.model_name, exported=False)}
+    on_disk, matched, steps = {f.name for f in files}, set(), []
     for f in files:
         row = by_file.get(f.name) or by_slug.get(f.slug)
         if row is None:  # renamed by its author: the entry of a former slug whose file is gone
-            former = getattr(f.data, "former_slugs", [])
-            row = next(
-                (by_slug[s] for s in former if s in by_slug and by_slug[s].source_file not in on_disk), None
-            )
-        if row is not None and row.pk in matched:
-            row = None
-        overwrite = overwrite_edits or (model, f.slug) in take or (row and (model, row.slug) in take)
-        if row is None:
-            deletion = deletions.get(f.slug)
-            if deletion and deletion.source_hash == f.digest:
-                steps.append(Step(DELETED, f.slug, f))
-            elif deletion and not overwrite:
-                steps.append(
-                    conflict(
-                        f,
-                        f"“{f.slug}” was deleted in the admin by {deletion.deleted_by or 'someone'} "
-                        f"on {deletion.deleted:%Y-%m-%d %H:%M}, and this file has changed since.",
-                    )
-                )
-            else:
-                steps.append(Step(CREATE, f.slug, f))
-            continue
-        matched.add(row.pk)
-        if row.source_file not in ("", f.name) and row.source_file in on_disk:
-            step = conflict(
-                f,
-                f"“{f.slug}” is the entry of {row.source_file}, renamed in the admin by "
-                f"{row.last_change()}. Run export_glossary first.",
-                row,
-            )
-        elif not row.source_file:
-            step = conflict(
-                f,
-                f"“{row.slug}” was created in the admin by {row.last_change()}; this file would replace it.",
-                row,
-            )
-        elif row.edited_since_load and row.source_hash == f.digest:
-            step = Step(KEPT, row.slug, f, row)
-        elif row.edited_since_load:
-            step = conflict(
-                f,
-                f"“{row.slug}” was edited in the admin by {row.last_change()} since it was "
-                "loaded, and this file has changed too.",
-                row,
-            )
-        elif row.source_hash == f.digest and row.source_file == f.name:
-            step = Step(UNCHANGED, row.slug, f, row)
-        else:
-            step = Step(UPDATE, f.slug, f, row)
-        if step.action in (CONFLICT, KEPT) and overwrite:
-            step = Step(UPDATE, f.slug, f, row)
+            gone = [by_slug[s] for s in getattr(f.data, "former_slugs", []) if s in by_slug]
+            row = next((r for r in gone if r.source_file not in on_disk), None)
+        row = None if row is not None and row.pk in matched else row
+        step = decide(f, row, deletions.get(f.slug), on_disk)
+        if step.action in (CONFLICT, KEPT) and (
+            overwrite_edits or {(model, f.slug), (model, step.slug)} & set(take)
+        ):
+            step = Step(UPDATE if row else CREATE, f.slug, f, row)
+        matched.add(row and row.pk)
         steps.append(step)
-    for row in rows:
-        if row.pk in matched or not row.source_file:
-            continue  # loaded and matched, or created in the admin: its file does not exist yet
-        gone = f"{row.source_file} is gone"
-        if not prune:
-            steps.append(Step(MISSING, row.slug, None, row))
-        elif row.edited_since_load and not overwrite_edits:
-            problem = Problem(
-                row.source_file,
-                1,
-                f"“{row.slug}” was edited in the admin by {row.last_change()}, and {gone}.",
+    for row in rows:  # entries whose files are gone (those made in the admin have none yet)
+        if row.pk not in matched and row.source_file:
+            message = (
+                f"“{row.slug}” was edited in the admin by {row.last_change()}, and {row.source_file} is gone."
             )
-            steps.append(Step(CONFLICT, row.slug, None, row, problem))
-        else:
-            steps.append(Step(REMOVE, row.slug, None, row))
+            if not prune:
+                steps.append(Step(MISSING, row.slug, None, row))
+            elif row.edited_since_load and not overwrite_edits:
+                steps.append(Step(CONFLICT, row.slug, None, row, Problem(row.source_file, 1, message)))
+            else:
+                steps.append(Step(REMOVE, row.slug, None, row))
     return steps
 
 
-def conflict(file, message, row=None):
-    advice = (
-        " Keep the admin's version with export_glossary --force (then merge the file's change by "
-        "hand), or take the file with load_glossary --overwrite-edits (the edit stays in History)."
+def decide(f, row, deletion, on_disk):
+    """The Step for file `f`, whose entry is `row` (None: none yet)."""
+    if row is None and deletion and deletion.source_hash == f.digest:
+        return Step(DELETED, f.slug, f)
+    if row is None and deletion:
+        when = f"{deletion.deleted_by or 'someone'} at {deletion.deleted:%Y-%m-%d %H:%M}"
+        return conflict(f, row, f"was deleted in the admin by {when}, and this file has changed since")
+    if row is None:
+        return Step(CREATE, f.slug, f)
+    if row.source_file not in ("", f.name) and row.source_file in on_disk:
+        why = f"is the entry of {row.source_file}, renamed in the admin by {row.last_change()}"
+        return conflict(f, row, f"{why}: run export_glossary first")
+    if not row.source_file:
+        return conflict(
+            f, row, f"was created in the admin by {row.last_change()}; this file would replace it"
+        )
+    if row.edited_since_load and row.source_hash == f.digest:
+        return Step(KEPT, row.slug, f, row)
+    if row.edited_since_load:
+        why = f"was edited in the admin by {row.last_change()} since it was loaded"
+        return conflict(f, row, f"{why}, and this file has changed too")
+    if row.source_hash == f.digest and row.source_file == f.name:
+        return Step(UNCHANGED, row.slug, f, row)
+    return Step(UPDATE, f.slug, f, row)
+
+
+def conflict(file, row, what):
+    message = (
+        f"“{row.slug if row else file.slug}” {what}. Keep the admin's version with export_glossary --force "
+        "(then merge the file's change by hand), or take the file with load_glossary --overwrite-edits "
+        "(the edit stays in History)."
     )
-    return Step(CONFLICT, file.slug, file, row, Problem(file.path, 1, message + advice))
+    return Step(CONFLICT, file.slug, file, row, Problem(file.path, 1, message))
 
 
 def names_after(steps, content):
@@ -213,7 +191,5 @@ def names_after(steps, content):
 def names_digest(names, former):
     """What every rendering depends on besides its own text: each term's names, and the renderer."""
     url = reverse("glossary:term_detail", args=["SLUG"])
-    text = json.dumps(
-        [RENDERER_VERSION, url, sorted(names.items()), sorted(former.items())], ensure_ascii=False
-    )
+    text = json.dumps([RENDERER_VERSION, url, sorted(names.items()), sorted(former.items())])
     return hashlib.sha256(text.encode()).hexdigest()

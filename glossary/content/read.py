@@ -14,7 +14,7 @@ from pathlib import Path
 import pydantic
 import yaml
 
-from glossary.content import schema
+from glossary import schemas as schema
 from glossary.models import MAX_COMPARED
 from glossary.quiz.models import Advisor, Question
 
@@ -207,7 +207,7 @@ def read_file(root, name, kind, problems, shown=None):
         file.data = kind.validate_python(without_blanks(data))
     except pydantic.ValidationError as e:
         for error in e.errors():
-            problems.add(file, tuple(error["loc"]), explain(error, kind))
+            problems.add(file, tuple(error["loc"]), schema.explain(error, kind))
         return None
     return file
 
@@ -256,28 +256,6 @@ def line_map(node, first_line, prefix="", lines=None):
     return lines
 
 
-def explain(error, kind):
-    """A person's words for one of pydantic's errors."""
-    loc = [str(k) for k in error["loc"] if not str(k).startswith("function-")]
-    name = "“" + ".".join(loc) + "”"
-    if error["type"] == "missing":
-        return f"{name} is missing or empty: it is required"
-    if error["type"] == "extra_forbidden":
-        known = list(kind.json_schema(by_alias=True).get("properties", {})) if len(loc) == 1 else []
-        hint = difflib.get_close_matches(loc[-1], known, n=1)
-        return f"unknown key {name}" + (f": did you mean “{hint[0]}”?" if hint else "")
-    if error["type"] == "string_too_long":  # as Django words it, in the admin's forms too
-        limit, length = error["ctx"]["max_length"], len(error["input"].strip())
-        message = f"Ensure this value has at most {limit} characters (it has {length})."
-    elif error["type"] == "string_too_short":
-        message = "This field cannot be blank."
-    else:
-        message = error["msg"].removeprefix("Value error, ")
-    if error["type"].startswith("date") or message.endswith("valid date"):
-        message += " written YYYY-MM-DD"
-    return f"{name}: {message}" if loc else message
-
-
 def nearest(slug, slugs):
     match = difflib.get_close_matches(slug, list(slugs), n=1)
     return f" (did you mean “{match[0]}”?)" if match else ""
@@ -286,12 +264,9 @@ def nearest(slug, slugs):
 def check(content, problems):
     """The rules between files: every slug one file names must be another's, and so on."""
     renamed, terms = content.former_slugs(), {t.slug: t for t in content.terms}
-    categories, aspects = set(), set()
-    for file, seen in ((content.categories, categories), (content.aspects, aspects)):
-        for i, entry in enumerate(file.data if file else []):
-            if entry.slug in seen:
-                problems.add(file, (i, "slug"), f"“{entry.slug}” is listed twice")
-            seen.add(entry.slug)
+    categories, aspects = (
+        {e.slug for e in (f.data if f else [])} for f in (content.categories, content.aspects)
+    )
 
     def term(file, where, slug, what="term"):
         """The term `slug` names (perhaps by a former slug); reports it if there is none."""
@@ -342,10 +317,8 @@ def check(content, problems):
     for quiz in content.quizzes:
         check_quiz(quiz, {c.slug for c in content.comparisons}, rows, problems)
     if file := content.timeline:
-        stages = {}
+        stages = {stage.slug: i for i, stage in enumerate(file.data.stages)}
         for i, stage in enumerate(file.data.stages):
-            if stages.setdefault(stage.slug, i) != i:
-                problems.add(file, ("stages", i, "slug"), f"stage “{stage.slug}” is listed twice")
             term(file, ("stages", i, "term"), stage.term)
         for i, band in enumerate(file.data.bands):
             term(file, ("bands", i, "term"), band.term)
@@ -369,18 +342,8 @@ def check(content, problems):
 
 
 def check_quiz(quiz, comparisons, rows, problems):
-    keys = set()
     for q, question in enumerate(quiz.data.questions):
-        if question.key in keys:
-            problems.add(quiz, ("questions", q, "id"), f"question id “{question.key}” is used twice")
-        keys.add(question.key)
-        options = set()
         for o, option in enumerate(question.options):
-            if option.key in options:
-                problems.add(
-                    quiz, ("questions", q, "options", o, "id"), f"option id “{option.key}” is used twice"
-                )
-            options.add(option.key)
             for i, cite in enumerate(option.cites):
                 comparison, _, aspect = cite.partition("#")
                 where = ("questions", q, "options", o, "cites", i)
@@ -392,42 +355,14 @@ def check_quiz(quiz, comparisons, rows, problems):
                     problems.add(quiz, where, f"cite “{cite}”: there is no comparison “{comparison}”")
                 elif (comparison, aspect) not in rows:
                     problems.add(quiz, where, f"cite “{cite}”: that comparison has no row “{aspect}”")
-        correct, name = sum(o.correct for o in question.options), f"question “{question.key}”"
-        if len(question.options) < 2:
-            problems.add(quiz, ("questions", q, "id"), f"{name} needs at least two options")
-        elif question.choose == Question.Choose.ONE and correct != 1:
-            message = f"{name} is choose: one, so exactly one option must be correct, not {correct}"
-            problems.add(quiz, ("questions", q, "id"), message)
-        elif correct < 1:
-            problems.add(quiz, ("questions", q, "id"), f"{name} needs at least one correct option")
+        correct = sum(o.correct for o in question.options)
+        if problem := Question.answer_problem(question.choose, correct, len(question.options)):
+            problems.add(quiz, ("questions", q, "id"), f"question “{question.key}”: {problem}")
 
 
 def check_advisor(file, comparisons, problems):
-    advisor = file.data
-    questions = {q.id: {o.id for o in q.options} for q in advisor.questions}
-    partners = {p.id for p in advisor.partners}
-    for i, rule in enumerate(advisor.rules):
-        for question, answers in rule.when.items():
-            if question not in questions:
-                message = f"question “{question}” is not one of the advisor's questions"
-                problems.add(file, ("rules", i, "when", question), message)
-            for answer in set(answers) - questions.get(question, set(answers)):
-                problems.add(
-                    file, ("rules", i, "when", question), f"“{answer}” is not an answer to “{question}”"
-                )
-        for partner in set(rule.recommend) - partners:
-            problems.add(file, ("rules", i, "recommend"), f"partner “{partner}” is not in “partners”")
-        for comparison in set(rule.compare) - comparisons:
-            problems.add(file, ("rules", i, "compare"), f"comparison “{comparison}” does not exist")
-    if any(p.path == file.path for p in problems):
-        return
-    unmatched, unreached = Advisor.coverage(questions, [r.when for r in advisor.rules])
-    if unmatched:
-        example = ", ".join(f"{q}={a}" for q, a in unmatched[0].items())
-        more = f" (and {len(unmatched) - 1} more)" if len(unmatched) > 1 else ""
-        message = f"no rule matches {example}{more}: add a rule, or a last rule with “when: {{}}”"
-        problems.add(file, ("rules",), message)
-    for i in unreached:
-        problems.add(
-            file, ("rules", i), "this rule is never reached: the rules above it match every case it would"
-        )
+    d = file.data
+    questions = {q.id: {o.id for o in q.options} for q in d.questions}
+    rules = [r.model_dump() for r in d.rules]
+    for i, where, message in Advisor.rule_problems(questions, [p.id for p in d.partners], rules, comparisons):
+        problems.add(file, ("rules",) if i is None else ("rules", i, *where), message)

@@ -25,24 +25,17 @@ MAX_PROCESSES = 4
 
 
 def render_plan(content, plan):
-    """Fill step.rendered for each step of `plan` that writes and has not been rendered yet."""
-    todo = [s for model in (Term, Comparison, Quiz) for s in plan.of(model, *WRITES) if s.rendered is None]
-    if not todo and (plan.advisor_html or not content.advisor):
-        return
+    """Fill step.rendered for each step of `plan` that writes, and plan.advisor_html."""
     url = reverse("glossary:term_detail", args=["SLUG"])
     index = LinkIndex(plan.names, plan.former, url)
     texts = Renderer(index.resolve)  # all but term bodies link [[links]] only, not mentions
     problems = Problems()
 
     def checked(file, rendered, where, text=""):
-        """`rendered`, its [[links]] to no term reported at `where` (a line, or the keys of one)."""
+        """`rendered`, its [[links]] to no term reported at `where`: a body's first line (then the
+        line of the link is found), or the keys of the text."""
         for slug in rendered.missing:
-            # In a body, the line of the link itself; elsewhere the line of its key.
-            at = (
-                where + text.count("\n", 0, max(text.find(f"[[{slug}"), 0))
-                if isinstance(where, int)
-                else where
-            )
+            at = where + text.count("\n", 0, text.find(f"[[{slug}")) if isinstance(where, int) else where
             problems.add(
                 file, at, f"[[{slug}]] links to a term that does not exist{nearest(slug, plan.names)}"
             )
@@ -50,9 +43,9 @@ def render_plan(content, plan):
         return rendered
 
     def html(file, text, where):
-        return checked(file, texts.render(text, autolink=False), where, text).html
+        return checked(file, texts.render(text, autolink=False), where, text)
 
-    terms = [s for s in plan.of(Term, *WRITES) if s.rendered is None]
+    terms = plan.of(Term, *WRITES)
     jobs = [(s.slug, s.file.body, *(getattr(s.file.data, k) for k in TERM_KEYS)) for s in terms]
     for step, (body, facets, search) in zip(
         terms, render_terms(jobs, plan.names, plan.former, url), strict=True
@@ -62,23 +55,20 @@ def render_plan(content, plan):
         facets = {a: checked(f, rendered, ("facets", a)).html for a, rendered in facets.items()}
         step.rendered = {"body_html": body.html, "links": body.linked, "facets": facets, "search": search}
     for step in plan.of(Comparison, *WRITES):
-        if step.rendered is None:
-            body = checked(
-                step.file, texts.render(step.file.body, autolink=False), step.file.body_line, step.file.body
-            )
-            step.rendered = {"body_html": body.html, "links": body.linked}
+        body = html(step.file, step.file.body, step.file.body_line)
+        step.rendered = {"body_html": body.html, "links": body.linked}
     for step in plan.of(Quiz, *WRITES):
-        if step.rendered is None:
-            f = step.file
-            feedback = {
-                (question.key, o.key): html(f, o.feedback, ("questions", q, "options", i, "feedback"))
-                for q, question in enumerate(f.data.questions)
-                for i, o in enumerate(question.options)
-            }
-            step.rendered = {"body_html": html(f, f.body, f.body_line), "feedback": feedback}
-    if content.advisor:
-        f = content.advisor
-        plan.advisor_html = [html(f, r.because, ("rules", i, "because")) for i, r in enumerate(f.data.rules)]
+        f = step.file
+        feedback = {
+            (question.key, o.key): html(f, o.feedback, ("questions", q, "options", i, "feedback")).html
+            for q, question in enumerate(f.data.questions)
+            for i, o in enumerate(question.options)
+        }
+        step.rendered = {"body_html": html(f, f.body, f.body_line).html, "feedback": feedback}
+    if f := content.advisor:
+        plan.advisor_html = [
+            html(f, r.because, ("rules", i, "because")).html for i, r in enumerate(f.data.rules)
+        ]
     if problems:
         raise ContentError(problems)
 

@@ -12,17 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from glossary.apps import one_version_bump
-from glossary.content.plan import (
-    CREATE,
-    DELETED,
-    KEPT,
-    MISSING,
-    REMOVE,
-    RERENDER,
-    UNCHANGED,
-    UPDATE,
-    make_plan,
-)
+from glossary.content.plan import CREATE, REMOVE, RERENDER, UNCHANGED, UPDATE, make_plan
 from glossary.content.read import ContentError
 from glossary.content.render import render_plan
 from glossary.models import (
@@ -43,7 +33,7 @@ from glossary.models import (
     insert_rows,
     lock_content,
 )
-from glossary.quiz.models import Advisor, Citation, Option, Question, Quiz
+from glossary.quiz.models import Advisor, Option, Quiz
 from glossary.search import write_index
 
 BATCH = 500
@@ -52,26 +42,28 @@ ADVISOR_SLUG = "partner"
 
 @dataclass
 class Counts:
+    """The slugs of one kind of entry, by what the load did with them."""
+
     created: list = field(default_factory=list)
     updated: list = field(default_factory=list)
     unchanged: list = field(default_factory=list)
     removed: list = field(default_factory=list)
     kept: list = field(default_factory=list)  # edited in the admin, file unchanged: the edit stands
-    missing: list = field(default_factory=list)  # file deleted: kept until --prune
     deleted: list = field(default_factory=list)  # deleted in the admin, file still there until export
+    missing: list = field(default_factory=list)  # file deleted: kept until --prune
 
     def __str__(self):
-        text = (
-            f"{len(self.created)} created, {len(self.updated)} updated, "
-            f"{len(self.unchanged)} unchanged, {len(self.removed)} removed"
+        notes = {
+            "kept": "kept as edited in the admin",
+            "deleted": "deleted in the admin",
+            "missing": "without a file",
+        }
+        text = ", ".join(
+            f"{len(getattr(self, k))} {k}" for k in ("created", "updated", "unchanged", "removed")
         )
-        if self.kept:
-            text += f", {len(self.kept)} admin edit{'s' if len(self.kept) != 1 else ''} kept"
-        if self.deleted:
-            text += f", {len(self.deleted)} deleted in the admin"
-        if self.missing:
-            text += f", {len(self.missing)} without a file (kept; --prune removes them)"
-        return text
+        return text + "".join(
+            f", {len(getattr(self, k))} {note}" for k, note in notes.items() if getattr(self, k)
+        )
 
     @property
     def changed(self):
@@ -80,10 +72,8 @@ class Counts:
     @classmethod
     def of(cls, steps):
         counts = cls()
-        names = {CREATE: "created", UPDATE: "updated", RERENDER: "unchanged", UNCHANGED: "unchanged",
-                 REMOVE: "removed", KEPT: "kept", MISSING: "missing", DELETED: "deleted"}  # fmt: skip
-        for step in steps:
-            getattr(counts, names[step.action]).append(step.slug)
+        for step in steps:  # a re-rendered entry's file did not change: it counts as unchanged
+            getattr(counts, UNCHANGED if step.action == RERENDER else step.action).append(step.slug)
         return counts
 
 
@@ -340,9 +330,8 @@ def write_quizzes(plan):
         "title": s.file.data.title, "summary": s.file.data.summary, "body": s.file.body,
         "body_html": s.rendered["body_html"],
     })  # fmt: skip
-    comparisons, aspects = (dict(m.objects.values_list("slug", "id")) for m in (Comparison, Aspect))
     for step in plan.of(Quiz, CREATE, UPDATE):
-        write_questions(written[step.slug], step, comparisons, aspects)
+        Quiz(pk=written[step.slug]).replace_questions(step.file.data.questions, step.rendered["feedback"])
     for step in rerender(Quiz, plan):
         options = list(Option.objects.filter(question__quiz=step.row).select_related("question"))
         for option in options:
@@ -351,39 +340,12 @@ def write_quizzes(plan):
     return Counts.of(plan.steps[Quiz])
 
 
-def write_questions(quiz_id, step, comparisons, aspects):
-    """A quiz's questions and options, updated in place by their ids, so that statistics follow them."""
-    questions = step.file.data.questions
-    Question.objects.filter(quiz_id=quiz_id).exclude(key__in=[q.key for q in questions]).delete()
-    existing = {q.key: q for q in Question.objects.filter(quiz_id=quiz_id)}
-    for position, entry in enumerate(questions):
-        question = existing.get(entry.key) or Question(quiz_id=quiz_id, key=entry.key)
-        question.scenario, question.prompt, question.choose = entry.scenario, entry.prompt, entry.choose
-        question.position = position
-        question.save()
-        question.options.exclude(key__in=[o.key for o in entry.options]).delete()
-        options = {o.key: o for o in question.options.all()}
-        for i, o in enumerate(entry.options):
-            option = options.setdefault(o.key, Option(question=question, key=o.key))
-            option.text, option.correct, option.feedback, option.position = o.text, o.correct, o.feedback, i
-            option.feedback_html = step.rendered["feedback"][entry.key, o.key]
-        Option.objects.bulk_create([o for o in options.values() if o.pk is None])
-        fields = ["text", "correct", "feedback", "feedback_html", "position"]
-        Option.objects.bulk_update(list(options.values()), fields)
-        replace(Citation, "option", [o.pk for o in options.values()], [
-            {"option_id": options[o.key].pk, "comparison_id": comparisons[c], "aspect_id": aspects[a], "position": n}
-            for o in entry.options for n, (c, _, a) in enumerate(cite.partition("#") for cite in o.cites)
-        ])  # fmt: skip
-
-
 def write_advisor(file, plan):
     """The advisor is advisor.yml's alone: written whole when anything in it changed."""
-    counts = Counts()
-    current = Advisor.objects.filter(slug=ADVISOR_SLUG).first()
+    counts, current = Counts(), Advisor.objects.filter(slug=ADVISOR_SLUG).first()
     if file is None:
-        if current:
-            current.delete()
-            counts.removed.append(ADVISOR_SLUG)
+        counts.removed += [ADVISOR_SLUG] if current else []
+        Advisor.objects.all().delete()
         return counts
     d, rules = file.data, zip(file.data.rules, plan.advisor_html, strict=True)
     values = {
@@ -393,14 +355,11 @@ def write_advisor(file, plan):
         "partners": [{**p.model_dump(), "term": plan.former.get(p.term, p.term)} for p in d.partners],
         "rules": [{**r.model_dump(), "because_html": html} for r, html in rules],
     }
-    if current is None:
-        Advisor.objects.create(slug=ADVISOR_SLUG, **values)
-        counts.created.append(ADVISOR_SLUG)
-    elif any(getattr(current, k) != v for k, v in values.items()):
-        Advisor.objects.filter(pk=current.pk).update(**values)
-        counts.updated.append(ADVISOR_SLUG)
-    else:
+    if current and all(getattr(current, k) == v for k, v in values.items()):
         counts.unchanged.append(ADVISOR_SLUG)
+    else:
+        Advisor.objects.update_or_create(slug=ADVISOR_SLUG, defaults=values)
+        (counts.updated if current else counts.created).append(ADVISOR_SLUG)
     return counts
 
 

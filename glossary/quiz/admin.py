@@ -93,12 +93,8 @@ class OptionFormSet(forms.BaseInlineFormSet):
         super().clean()
         kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
         correct = sum(bool(f.cleaned_data.get("correct")) for f in kept)
-        if len(kept) < 2:
-            raise ValidationError("A question needs at least two options.")
-        if self.instance.choose == Question.Choose.ONE and correct != 1:
-            raise ValidationError(f"A one-answer question needs exactly one correct option, not {correct}.")
-        if correct < 1:
-            raise ValidationError("Mark at least one option correct.")
+        if problem := Question.answer_problem(self.instance.choose, correct, len(kept)):
+            raise ValidationError(problem)
 
 
 class OptionInline(admin.StackedInline):

@@ -54,6 +54,42 @@ class Quiz(FromFile):
     def get_absolute_url(self):
         return reverse("quiz:detail", args=[self.slug])
 
+    def replace_questions(self, questions, feedback_html):
+        """Make the quiz's questions and options these (as a quiz file holds them; `feedback_html`:
+        {(question key, option key): HTML}), updating rows in place by their keys: the statistics
+        of a question and an option follow it through every edit."""
+        Question.objects.filter(quiz=self).exclude(key__in=[q.key for q in questions]).delete()
+        existing = {q.key: q for q in Question.objects.filter(quiz=self)}
+        cited = {(c, a): (ids[0], ids[1]) for c, a, *ids in Comparison.objects.values_list(
+            "slug", "comparison_aspects__aspect__slug", "pk", "comparison_aspects__aspect")}  # fmt: skip
+        for position, entry in enumerate(questions):
+            question = existing.get(entry.key) or Question(quiz=self, key=entry.key)
+            question.scenario, question.prompt, question.choose = entry.scenario, entry.prompt, entry.choose
+            question.position = position
+            question.save()
+            question.options.exclude(key__in=[o.key for o in entry.options]).delete()
+            options = {o.key: o for o in question.options.all()}
+            for i, o in enumerate(entry.options):
+                option = options.setdefault(o.key, Option(question=question, key=o.key))
+                option.text, option.correct, option.feedback, option.position = (
+                    o.text,
+                    o.correct,
+                    o.feedback,
+                    i,
+                )
+                option.feedback_html = feedback_html[entry.key, o.key]
+            Option.objects.bulk_create([o for o in options.values() if o.pk is None])
+            fields = ["text", "correct", "feedback", "feedback_html", "position"]
+            Option.objects.bulk_update(list(options.values()), fields)
+            Citation.objects.filter(option__in=options.values()).delete()
+            Citation.objects.bulk_create(
+                Citation(
+                    option=options[o.key], comparison_id=cited[row][0], aspect_id=cited[row][1], position=n
+                )
+                for o in entry.options
+                for n, row in enumerate(tuple(cite.split("#", 1)) for cite in o.cites)
+            )
+
     # Attempt tokens: signed, so a form can't name an attempt it wasn't given.
 
     def new_token(self):
@@ -93,6 +129,18 @@ class Question(models.Model):
     @property
     def choose_all(self):
         return self.choose == self.Choose.ALL
+
+    @classmethod
+    def answer_problem(cls, choose, correct, options):
+        """What is wrong with a question's answers, or None: the one rule, in the admin and in files,
+        for a question of `choose` with `options` options of which `correct` are right."""
+        if options < 2:
+            return "A question needs at least two options."
+        if choose == cls.Choose.ONE and correct != 1:
+            return f"A one-answer question needs exactly one correct option, not {correct}."
+        if correct < 1:
+            return "Mark at least one option correct."
+        return None
 
     def shuffled_options(self, token):
         """This question's options in the order one attempt sees them: the same for the same token."""
@@ -217,6 +265,40 @@ class Advisor(models.Model):
 
     def __str__(self):
         return self.title
+
+    @classmethod
+    def rule_problems(cls, questions, partners, rules, comparisons):
+        """[(rule index or None, key, message)] of what is wrong with the advisor's rules: names that
+        exist nowhere, a combination of answers no rule matches, a rule never reached.
+        `questions`: {question id: {answer ids}}; `partners`, `comparisons`: ids and slugs."""
+        found = []
+        for i, rule in enumerate(rules):
+            for question, answers in rule["when"].items():
+                if question not in questions:
+                    found.append(
+                        (
+                            i,
+                            ("when", question),
+                            f"question “{question}” is not one of the advisor's questions",
+                        )
+                    )
+                for answer in sorted(set(answers) - questions.get(question, set(answers))):
+                    found.append((i, ("when", question), f"“{answer}” is not an answer to “{question}”"))
+            for partner in sorted(set(rule["recommend"]) - set(partners)):
+                found.append((i, ("recommend",), f"partner “{partner}” is not in “partners”"))
+            for comparison in sorted(set(rule["compare"]) - set(comparisons)):
+                found.append((i, ("compare",), f"comparison “{comparison}” does not exist"))
+        if found:
+            return found
+        unmatched, unreached = cls.coverage(questions, [rule["when"] for rule in rules])
+        if unmatched:
+            example = ", ".join(f"{q}={a}" for q, a in unmatched[0].items())
+            more = f" (and {len(unmatched) - 1} more)" if len(unmatched) > 1 else ""
+            found.append(
+                (None, (), f"no rule matches {example}{more}: add a rule, or a last rule with “when: {{}}”")
+            )
+        message = "this rule is never reached: the rules above it match every case it would"
+        return found + [(i, (), message) for i in unreached]
 
     @staticmethod
     def coverage(questions, conditions):

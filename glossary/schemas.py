@@ -1,10 +1,12 @@
-"""What each content file may hold, with every limit taken from the model field it is loaded into:
-its max_length, whether it may be blank, its choices and its validators, with the messages the
-admin's forms give (read.explain). pydantic checks them, and the shape around them: which keys
-exist, which are required, lists, mappings, dates, true/false.
+"""What each content file may hold: the files' counterpart of forms.py, and like the admin's forms
+derived from the models. Every limit is the model field's: its max_length (a TextField's too, which
+Django checks only in forms), whether it may be blank, its choices and its validators, reported with
+the words the admin's forms use (content/read.py, explain). pydantic checks them and the shape
+around them: which keys exist, which are required, lists, mappings, dates, true/false.
 """
 
 import datetime
+import difflib
 import functools
 from typing import Annotated
 
@@ -13,8 +15,8 @@ from django.core.validators import MaxLengthValidator
 from django.db import models
 from pydantic import (
     AfterValidator,
-    BeforeValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -87,9 +89,13 @@ def each_once(items):
     return items
 
 
-def listing(item_type):
-    """A list in which no item is given twice."""
-    return Annotated[list[item_type], AfterValidator(each_once)]
+def listing(item_type, key=None):
+    """A list in which no item (or no item's `key`) is given twice."""
+    if key is None:
+        return Annotated[list[item_type], AfterValidator(each_once)]
+    return Annotated[
+        list[item_type], AfterValidator(lambda items: each_once([getattr(i, key) for i in items]) and items)
+    ]
 
 
 TermSlug = value_of(Term, "slug")
@@ -139,9 +145,9 @@ QuestionFile = schema(
     Question,
     "scenario", "prompt", "choose",
     key=key_of(Question, "key", alias="id"),
-    options=(list[OptionFile], ...),
+    options=(listing(OptionFile, "key"), ...),
 )  # fmt: skip
-QuizFile = schema("QuizFile", Quiz, "title", "summary", questions=(list[QuestionFile], ...))
+QuizFile = schema("QuizFile", Quiz, "title", "summary", questions=(listing(QuestionFile, "key"), ...))
 
 CategoryFile = schema("CategoryFile", Category, "slug", "name", "description")
 AspectFile = schema("AspectFile", Aspect, "slug", "name", "description")
@@ -155,7 +161,9 @@ BandFile = schema(
     start=(value_of(Stage, "slug"), Field(..., alias="from")),
     end=(value_of(Stage, "slug"), Field(..., alias="to")),
 )  # fmt: skip
-TimelineFile = schema("TimelineFile", Stage, stages=(list[StageFile], ...), bands=(list[BandFile], []))
+TimelineFile = schema(
+    "TimelineFile", Stage, stages=(listing(StageFile, "slug"), ...), bands=(list[BandFile], [])
+)
 
 AdvisorQuestion = schema(
     "AdvisorQuestion",
@@ -184,6 +192,29 @@ AdvisorFile = schema(
     rules=(list[Rule], ...),
 )  # fmt: skip
 
+
+def explain(error, kind):
+    """A person's words for one of pydantic's errors."""
+    loc = [str(k) for k in error["loc"] if not str(k).startswith("function-")]
+    name = "“" + ".".join(loc) + "”"
+    if error["type"] == "missing":
+        return f"{name} is missing or empty: it is required"
+    if error["type"] == "extra_forbidden":
+        known = list(kind.json_schema(by_alias=True).get("properties", {})) if len(loc) == 1 else []
+        hint = difflib.get_close_matches(loc[-1], known, n=1)
+        return f"unknown key {name}" + (f": did you mean “{hint[0]}”?" if hint else "")
+    if error["type"] == "string_too_long":  # as Django words it, in the admin's forms too
+        limit, length = error["ctx"]["max_length"], len(error["input"].strip())
+        message = f"Ensure this value has at most {limit} characters (it has {length})."
+    elif error["type"] == "string_too_short":
+        message = "This field cannot be blank."
+    else:
+        message = error["msg"].removeprefix("Value error, ")
+    if error["type"].startswith("date") or message.endswith("valid date"):
+        message += " written YYYY-MM-DD"
+    return f"{name}: {message}" if loc else message
+
+
 # What each file or folder of content/ holds, and the file names of each folder.
 SLUG = {
     "terms": TypeAdapter(TermSlug),
@@ -200,8 +231,8 @@ def is_slug(folder, name):
     return True
 
 
-CATEGORIES = TypeAdapter(list[CategoryFile])
-ASPECTS = TypeAdapter(list[AspectFile])
+CATEGORIES = TypeAdapter(listing(CategoryFile, "slug"))
+ASPECTS = TypeAdapter(listing(AspectFile, "slug"))
 TERM = TypeAdapter(TermFile)
 COMPARISON = TypeAdapter(ComparisonFile)
 QUIZ = TypeAdapter(QuizFile)
