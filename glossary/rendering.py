@@ -344,15 +344,20 @@ class LinkIndex:
 
     def __init__(self, names, former, url_pattern):
         before, after = url_pattern.split("SLUG")
+        self.names = names
         self.targets = {
             slug: LinkTarget.of(slug, f"{before}{slug}{after}", title, abbreviation)
             for slug, (title, abbreviation, _, _) in names.items()
         }
         for old, slug in former.items():
             self.targets.setdefault(old, self.targets[slug])
-        self.mentions = Mentions(
+
+    @functools.cached_property
+    def mentions(self):
+        """Every name of every term, for automatic links: built only for term bodies."""
+        return Mentions(
             (name, is_abbreviation, self.targets[slug], secondary)
-            for slug, (title, abbreviation, aliases, secondary) in names.items()
+            for slug, (title, abbreviation, aliases, secondary) in self.names.items()
             for name, is_abbreviation in [
                 (abbreviation, True),
                 (title, False),

@@ -10,7 +10,6 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 
-from django.db.models import Q
 from django.urls import reverse
 
 from glossary.content.read import Problem
@@ -177,15 +176,16 @@ def names_after(steps, content):
         elif step.action in (KEPT, CONFLICT, MISSING):
             stays.append(step.row)
     written = {s.row.pk for s in steps if s.row is not None}
-    stays += Term.objects.exclude(pk__in=written).filter(source_file="").defer("body", "body_html")
+    stays += [
+        t for t in Term.objects.filter(source_file="").defer("body", "body_html") if t.pk not in written
+    ]
     aliases = {}
     for term_id, name in Alias.objects.filter(term__in=[t.pk for t in stays]).values_list("term", "name"):
         aliases.setdefault(term_id, []).append(name)
     for term in stays:
         names[term.slug] = (term.title, term.abbreviation, aliases.get(term.pk, []), bool(term.sense))
-    former = dict(FormerSlug.objects.filter(~Q(slug__in=list(names))).values_list("slug", "term__slug"))
-    former |= {old: new for old, new in content.former_slugs().items() if old not in names}
-    return names, {old: new for old, new in former.items() if new in names}, stays
+    former = dict(FormerSlug.objects.values_list("slug", "term__slug")) | content.former_slugs()
+    return names, {old: new for old, new in former.items() if new in names and old not in names}, stays
 
 
 def names_digest(names, former):

@@ -76,6 +76,8 @@ def render_plan(content, plan):
 def render_terms(jobs, names, former, url):
     """render_term() of each of `jobs`, in order."""
     processes = min(MAX_PROCESSES, len(os.sched_getaffinity(0)))
+    if not jobs:
+        return []
     if len(jobs) < PARALLEL_FROM or processes < 2 or connection.in_atomic_block:
         start(names, former, url)
         try:
