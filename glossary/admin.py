@@ -50,20 +50,11 @@ reversion.register(
 )
 
 
-def save_revision(entry, comment, date=None):
-    """A revision of `entry` (and what it follows) alone."""
-    with reversion.create_revision():
-        reversion.set_comment(comment)
-        if date:
-            reversion.set_date_created(date)
-        reversion.add_to_revision(entry)
-
-
 def keep_loaded_version(entry):
     """Before the admin first changes an entry a load created: its version "as loaded", which the
     load itself does not write (a first load of 10,000 terms would take twice as long)."""
     if entry.source_file and not Version.objects.get_for_object(entry).exists():
-        save_revision(entry, f"Loaded from {entry.source_file} by load_glossary", entry.loaded)
+        entry.save_version(f"Loaded from {entry.source_file} by load_glossary", entry.loaded)
 
 
 class UnexportedFilter(admin.SimpleListFilter):

@@ -86,6 +86,17 @@ class FromFile(models.Model):
     def edited_since_load(self):
         return self.edited is not None and (self.loaded is None or self.edited > self.loaded)
 
+    def save_version(self, comment, date=None):
+        """A revision of this entry (and what it follows) alone, in History: reverting it reverts
+        nothing else."""
+        import reversion
+
+        with reversion.create_revision(atomic=False):
+            reversion.set_comment(comment)
+            if date:
+                reversion.set_date_created(date)
+            reversion.add_to_revision(type(self).objects.get(pk=self.pk))
+
     def last_change(self):
         """Who changed the entry last, and when, in words: for conflict messages."""
         if self.edited and (self.loaded is None or self.edited >= self.loaded):
@@ -102,11 +113,37 @@ def unexported(queryset):
     )
 
 
+class FileOwnedQuerySet(models.QuerySet):
+    def sync(self, entries):
+        """Make the rows exactly `entries` (slug, name, description: a categories.yml or aspects.yml),
+        in their order; returns {"created": [slugs], "updated": [...], "unchanged": [...], "removed": [...]}."""
+        existing = {row.slug: row for row in self}
+        done = {
+            "created": [],
+            "updated": [],
+            "unchanged": [],
+            "removed": sorted(existing.keys() - {e.slug for e in entries}),
+        }
+        self.filter(slug__in=done["removed"]).delete()
+        for position, entry in enumerate(entries):
+            values = {"name": entry.name, "description": entry.description, "position": position}
+            row = existing.get(entry.slug)
+            if row is None:
+                self.create(slug=entry.slug, **values)
+            elif any(getattr(row, k) != v for k, v in values.items()):
+                self.filter(pk=row.pk).update(**values)
+            same = row is not None and all(getattr(row, k) == v for k, v in values.items())
+            done["created" if row is None else "unchanged" if same else "updated"].append(entry.slug)
+        return done
+
+
 class Category(models.Model):
     slug = models.SlugField(unique=True, validators=[validate_slug])
     name = models.CharField(max_length=100, unique=True)
     description = models.TextField(blank=True, help_text="One sentence shown under the category’s name.")
     position = models.PositiveIntegerField(default=0, help_text="Categories are listed in this order.")
+
+    objects = FileOwnedQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "name"]
@@ -571,7 +608,7 @@ class Source(models.Model):
         return self.title
 
 
-class AspectQuerySet(models.QuerySet):
+class AspectQuerySet(FileOwnedQuerySet):
     def shared_by(self, terms):
         """The aspects every one of `terms` has a facet for: the rows they can be compared on."""
         ids = [t.pk for t in terms]
@@ -720,6 +757,39 @@ class ComparisonAspect(models.Model):
         return f"{self.comparison}: {self.aspect}"
 
 
+class StageQuerySet(models.QuerySet):
+    def sync_timeline(self, stages, bands):
+        """Make the timeline these stages (slug, name, term id, description) and bands (term id, label,
+        kind, start slug, end slug, note), replaced whole: it is small and read as a whole. Returns
+        what was done to it: "created", "updated", "unchanged" or "removed"."""
+        have = (
+            list(Stage.objects.values_list("slug", "name", "term", "description")),
+            list(Band.objects.values_list("term", "label", "kind", "start__slug", "end__slug", "note")),
+        )
+        if have == (stages, bands):
+            return "unchanged"
+        Band.objects.all().delete()
+        Stage.objects.all().delete()
+        Stage.objects.bulk_create(
+            Stage(slug=slug, name=name, term_id=term, description=description, position=i)
+            for i, (slug, name, term, description) in enumerate(stages)
+        )
+        ids = dict(Stage.objects.values_list("slug", "id"))
+        Band.objects.bulk_create(
+            Band(
+                term_id=term,
+                label=label,
+                kind=kind,
+                start_id=ids[start],
+                end_id=ids[end],
+                note=note,
+                position=i,
+            )
+            for i, (term, label, kind, start, end, note) in enumerate(bands)
+        )
+        return "removed" if not stages else "updated" if have[0] else "created"
+
+
 class Stage(models.Model):
     """A step of the drug-development timeline, linked to the term that explains it."""
 
@@ -728,6 +798,8 @@ class Stage(models.Model):
     term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="stages")
     description = models.TextField(help_text="One sentence: what happens in this step.")
     position = models.PositiveIntegerField(default=0)
+
+    objects = StageQuerySet.as_manager()
 
     class Meta:
         ordering = ["position"]

@@ -7,7 +7,6 @@ bulk_update, which fill every model default; only what the plan says changed is 
 
 from dataclasses import dataclass, field
 
-import reversion
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,7 +17,6 @@ from glossary.content.render import render_plan
 from glossary.models import (
     Alias,
     Aspect,
-    Band,
     Category,
     Comparison,
     ComparisonAspect,
@@ -33,11 +31,10 @@ from glossary.models import (
     insert_rows,
     lock_content,
 )
-from glossary.quiz.models import Advisor, Option, Quiz
+from glossary.quiz.models import ADVISOR_SLUG, Advisor, Option, Quiz
 from glossary.search import write_index
 
 BATCH = 500
-ADVISOR_SLUG = "partner"
 
 
 @dataclass
@@ -131,32 +128,15 @@ def record(plan, actions, comment, edits_only=False):
     or, with `edits_only`, of each admin edit they replace. One revision per entry, so reverting one
     reverts nothing else. An entry a load creates gets none: the admin records its first ("as loaded")
     before it changes it."""
-    for model, steps in plan.steps.items():
+    for steps in plan.steps.values():
         for step in steps:
             if step.action in actions and step.row and (step.row.edited_since_load or not edits_only):
-                with reversion.create_revision(atomic=False):
-                    reversion.set_comment(comment.format(step.file and step.file.name))
-                    reversion.add_to_revision(model.objects.get(pk=step.row.pk))
+                step.row.save_version(comment.format(step.file and step.file.name))
 
 
 def write_entries(model, file):
     """Categories and aspects, owned by their files: made to match them exactly."""
-    entries = file.data if file else []
-    existing = {e.slug: e for e in model.objects.all()}
-    counts = Counts(removed=[slug for slug in existing if slug not in {e.slug for e in entries}])
-    model.objects.filter(slug__in=counts.removed).delete()
-    for position, entry in enumerate(entries):
-        values = {"name": entry.name, "description": entry.description, "position": position}
-        current = existing.get(entry.slug)
-        if current is None:
-            model.objects.create(slug=entry.slug, **values)
-            counts.created.append(entry.slug)
-        elif any(getattr(current, k) != v for k, v in values.items()):
-            model.objects.filter(pk=current.pk).update(**values)
-            counts.updated.append(entry.slug)
-        else:
-            counts.unchanged.append(entry.slug)
-    return counts
+    return Counts(**model.objects.sync(file.data if file else []))
 
 
 def save_documents(model, plan, values):
@@ -292,37 +272,17 @@ def write_comparisons(plan):
 
 
 def write_timeline(file, former):
-    """The timeline is content/timeline.yml's alone, and small: replaced whole when it changed."""
-    counts = Counts()
+    """The timeline is content/timeline.yml's alone (models.StageQuerySet.sync_timeline)."""
     stages, bands = (file.data.stages, file.data.bands) if file else ([], [])
-    slug = lambda s: former.get(s, s)  # noqa: E731
-    have = (
-        [(s.slug, s.name, s.term.slug, s.description) for s in Stage.objects.select_related("term")],
-        [(b.term.slug, b.label, b.kind, b.start.slug, b.end.slug, b.note)
-         for b in Band.objects.select_related("term", "start", "end")],
-    )  # fmt: skip
-    want = (
-        [(s.slug, s.name, slug(s.term), s.description) for s in stages],
-        [(slug(b.term), b.label, b.kind, b.start, b.end, b.note) for b in bands],
-    )
-    if have == want:
-        counts.unchanged += ["timeline"] if stages else []
-        return counts
-    (counts.removed if not stages else counts.updated if have[0] else counts.created).append("timeline")
-    Band.objects.all().delete()
-    Stage.objects.all().delete()
     terms = dict(Term.objects.values_list("slug", "id"))
-    Stage.objects.bulk_create(
-        Stage(slug=s.slug, name=s.name, term_id=terms[slug(s.term)], description=s.description, position=i)
-        for i, s in enumerate(stages)
+    term = {
+        slug: terms[former.get(slug, slug)] for slug in {*(s.term for s in stages), *(b.term for b in bands)}
+    }
+    done = Stage.objects.sync_timeline(
+        [(s.slug, s.name, term[s.term], s.description) for s in stages],
+        [(term[b.term], b.label, b.kind, b.start, b.end, b.note) for b in bands],
     )
-    ids = dict(Stage.objects.values_list("slug", "id"))
-    Band.objects.bulk_create(
-        Band(term_id=terms[slug(b.term)], label=b.label, kind=b.kind, start_id=ids[b.start], end_id=ids[b.end],
-             note=b.note, position=i)
-        for i, b in enumerate(bands)
-    )  # fmt: skip
-    return counts
+    return Counts(**{done: ["timeline"]}) if stages or done == "removed" else Counts()
 
 
 def write_quizzes(plan):
@@ -341,26 +301,14 @@ def write_quizzes(plan):
 
 
 def write_advisor(file, plan):
-    """The advisor is advisor.yml's alone: written whole when anything in it changed."""
-    counts, current = Counts(), Advisor.objects.filter(slug=ADVISOR_SLUG).first()
-    if file is None:
-        counts.removed += [ADVISOR_SLUG] if current else []
-        Advisor.objects.all().delete()
-        return counts
-    d, rules = file.data, zip(file.data.rules, plan.advisor_html, strict=True)
-    values = {
-        "title": d.title,
-        "intro": d.intro,
-        "questions": [q.model_dump() for q in d.questions],
+    """The advisor is advisor.yml's alone (quiz.models.AdvisorQuerySet.sync)."""
+    d = file and file.data
+    done = Advisor.objects.sync(d and {
+        "title": d.title, "intro": d.intro, "questions": [q.model_dump() for q in d.questions],
         "partners": [{**p.model_dump(), "term": plan.former.get(p.term, p.term)} for p in d.partners],
-        "rules": [{**r.model_dump(), "because_html": html} for r, html in rules],
-    }
-    if current and all(getattr(current, k) == v for k, v in values.items()):
-        counts.unchanged.append(ADVISOR_SLUG)
-    else:
-        Advisor.objects.update_or_create(slug=ADVISOR_SLUG, defaults=values)
-        (counts.updated if current else counts.created).append(ADVISOR_SLUG)
-    return counts
+        "rules": [{**r.model_dump(), "because_html": html} for r, html in zip(d.rules, plan.advisor_html, strict=True)],
+    })  # fmt: skip
+    return Counts(**{done: [ADVISOR_SLUG]}) if done else Counts()
 
 
 def remove(plan):

@@ -247,6 +247,23 @@ class Answer(models.Model):
         return f"{self.attempt}: {self.question.key}"
 
 
+class AdvisorQuerySet(models.QuerySet):
+    def sync(self, values):
+        """Make the one advisor `values` (None: no advisor); returns "created", "updated",
+        "unchanged" or "removed". It is written whole: advisor.yml is read and checked as a whole."""
+        current = self.first()
+        if values is None:
+            self.all().delete()
+            return "removed" if current else None
+        if current and all(getattr(current, k) == v for k, v in values.items()):
+            return "unchanged"
+        self.update_or_create(slug=ADVISOR_SLUG, defaults=values)
+        return "updated" if current else "created"
+
+
+ADVISOR_SLUG = "partner"
+
+
 class Advisor(models.Model):
     """The partner advisor: questions, partner types and ordered rules, as loaded from advisor.yml.
 
@@ -262,6 +279,8 @@ class Advisor(models.Model):
         help_text="[{when: {question: [answers]}, recommend, because, because_html, compare}]"
     )
     updated = models.DateTimeField(auto_now=True)
+
+    objects = AdvisorQuerySet.as_manager()
 
     def __str__(self):
         return self.title

@@ -7,9 +7,7 @@ from django.views.decorators.http import require_POST
 
 from glossary.models import Comparison, Term
 from glossary.quiz.answers import Malformed, finish, read_choice, read_submission, record_answer
-from glossary.quiz.models import Advisor, Attempt, Citation, Quiz, cited_rows
-
-ADVISOR_SLUG = "partner"
+from glossary.quiz.models import ADVISOR_SLUG, Advisor, Attempt, Citation, Quiz, cited_rows
 
 
 def quiz_questions(quiz):
