@@ -9,10 +9,10 @@ Reading, checking and rendering happen before the lock is taken, so an admin sav
 the writing. export.py is the way back: the admin's edits written out as content files.
 """
 
-from glossary.content.plan import make_plan
+from glossary.content.plan import EditConflict, make_plan
 from glossary.content.read import ContentError, Problem, display_path, read_content
 from glossary.content.render import render_plan
-from glossary.content.write import EditConflict, write_plan
+from glossary.content.write import write_plan
 
 
 def load_content(root, dry_run=False, overwrite_edits=False, prune=False, take=()):
@@ -26,10 +26,7 @@ def load_content(root, dry_run=False, overwrite_edits=False, prune=False, take=(
     options = {"overwrite_edits": overwrite_edits, "prune": prune, "take": take}
     content = read_content(root)
     plan = make_plan(content, **options)
-    if plan.problems:
-        raise ContentError(plan.problems)
-    if plan.conflicts():
-        raise EditConflict(plan.conflicts())
+    plan.refuse()  # early, before rendering; write_plan checks again once it holds the lock
     render_plan(content, plan)
     return write_plan(content, plan, dry_run=dry_run, **options)
 

@@ -1,11 +1,8 @@
-"""The way back: what was changed in the admin, written out as content files (export_glossary).
-
-Only entries edited in the admin since their file last agreed with them are written, and entries
-deleted there have their files removed; every other file is left alone. An edited file keeps its
-author's layout: ruamel.yaml reads its front matter with comments, quoting, folding and order, only
-the values that changed are replaced, and the body only if it changed. A file that changed on disk
-since it was loaded is never overwritten without `force`. Afterwards each entry records its file's
-new SHA-256, so the next load finds nothing to do.
+"""The way back (export_glossary): entries edited in the admin since their files last agreed with
+them are written into those files, and the files of entries deleted there removed; no other file is
+touched. A file keeps its layout: ruamel.yaml reads it with comments, quoting, folding and order, and
+only changed values are replaced. A file changed on disk since its load is never overwritten without
+`force`. Each entry then records its file's new SHA-256, so the next load finds nothing to do.
 """
 
 import hashlib
@@ -16,20 +13,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml as pyyaml
+from django.db import transaction
 from django.db.models import Prefetch
-from django.utils import timezone
+from django.utils.timezone import now
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, FoldedScalarString, ScalarString
 
 from glossary.content.plan import DOCUMENTS
 from glossary.content.read import Loader, display_path
-from glossary.models import Comparison, Deletion, Term, unexported
+from glossary.content.read import front_matter as front_matter_of
+from glossary.models import Comparison, Deletion, Term, lock_content, unexported
 from glossary.quiz.models import DEFAULT_PROMPT, Option, Quiz
 
 FOLD_AT = 96  # where an author's editor wraps a long folded (>-) value
 UNORDERED = {"related"}  # lists whose order means nothing: an author's order is kept
 SLUGS = re.compile(r"[a-z0-9#-]+")  # slugs and citations: a list of them is written on one line
+TERM_OWNS = ("aliases", "sources", "related", "facets__aspect", "former_slugs")
 
 
 @dataclass
@@ -40,30 +40,30 @@ class Result:
 
 
 def export_content(root, force=False):
-    root = Path(root)
-    result = Result()
+    root, result = Path(root), Result()
     options = Option.objects.prefetch_related("citations__comparison", "citations__aspect")
     entries = {
-        Term: Term.objects.select_related("category").prefetch_related(
-            "aliases", "sources", "related", "facets__aspect", "former_slugs"
-        ),
+        Term: Term.objects.select_related("category").prefetch_related(*TERM_OWNS),
         Comparison: Comparison.objects.prefetch_related(
             "comparison_terms__term", "comparison_aspects__aspect"
         ),
         Quiz: Quiz.objects.prefetch_related("questions", Prefetch("questions__options", options)),
     }
-    for model, queryset in entries.items():
-        for entry in unexported(queryset):
-            export_entry(root, entry, f"{DOCUMENTS[model]}/{entry.slug}.md", force, result)
-    for deletion in Deletion.objects.filter(exported=False):
-        path = root / deletion.source_file
-        if path.exists() and digest(path.read_bytes()) != deletion.source_hash and not force:
-            result.refused.append(f"{display_path(path)}: changed on disk since it was loaded; not removed")
-            continue
-        if path.exists():
-            path.unlink()
-            result.removed.append(deletion.source_file)
-        Deletion.objects.filter(pk=deletion.pk).update(exported=True)
+    with transaction.atomic():
+        lock_content()  # no load or admin save comes in between: each entry and its file agree after
+        for model, queryset in entries.items():
+            for entry in unexported(queryset):
+                export_entry(root, entry, f"{DOCUMENTS[model]}/{entry.slug}.md", force, result)
+        for deletion in Deletion.objects.filter(exported=False):
+            path = root / deletion.source_file
+            if path.exists() and digest(path.read_bytes()) != deletion.source_hash and not force:
+                result.refused.append(
+                    f"{display_path(path)}: changed on disk since it was loaded; not removed"
+                )
+                continue
+            result.removed += [deletion.source_file] if path.exists() else []
+            path.unlink(missing_ok=True)
+            Deletion.objects.filter(pk=deletion.pk).update(exported=True)
     return result
 
 
@@ -75,18 +75,15 @@ def export_entry(root, entry, name, force, result):
     old = root / entry.source_file if entry.source_file else None
     target = root / name
     if old and old.exists() and digest(old.read_bytes()) != entry.source_hash and not force:
-        result.refused.append(
-            f"{display_path(old)}: changed on disk since it was last loaded, and “{entry.slug}” was edited "
-            "in the admin. Load it with --overwrite-edits to take the file, or export with --force to "
-            "write the admin's version over it."
-        )
+        why = f"changed on disk since it was last loaded, and “{entry.slug}” was edited in the admin"
+        advice = "Load with --overwrite-edits to take the file, or export with --force to keep the admin's"
+        result.refused.append(f"{display_path(old)}: {why}. {advice}.")
         return
     if target != old and target.exists() and not force:
         result.refused.append(f"{display_path(target)}: already exists and is another entry's file")
         return
-    text = document(
-        old.read_text(encoding="utf-8") if old and old.exists() else None, front_matter(entry), entry.body
-    )
+    previous = old.read_text(encoding="utf-8") if old and old.exists() else None
+    text = document(previous, front_matter(entry), entry.body)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     if old and old != target and old.exists():
@@ -94,9 +91,8 @@ def export_entry(root, entry, name, force, result):
         result.removed.append(entry.source_file)
     result.written.append(name)
     # An update, not a save: exporting changes no content, and an editor's open form stays valid.
-    type(entry).objects.filter(pk=entry.pk).update(
-        source_file=name, source_hash=digest(text.encode()), loaded=timezone.now()
-    )
+    source = {"source_file": name, "source_hash": digest(text.encode()), "loaded": now()}
+    type(entry).objects.filter(pk=entry.pk).update(**source)
 
 
 def front_matter(entry):
@@ -119,27 +115,17 @@ def front_matter(entry):
             "aspects": [ca.aspect.slug for ca in entry.comparison_aspects.all()], "reviewed": entry.reviewed,
         }  # fmt: skip
     else:
-        data = {
-            "title": entry.title,
-            "summary": entry.summary,
-            "questions": [question(q) for q in entry.questions.all()],
-        }
+        questions = [question(q) for q in entry.questions.all()]
+        data = {"title": entry.title, "summary": entry.summary, "questions": questions}
     return without_empty(data)
 
 
 def question(q):
     options = [
-        without_empty(
-            {
-                "id": o.key,
-                "text": o.text,
-                "correct": True if o.correct else None,
-                "feedback": o.feedback,
-                "cites": [str(c) for c in o.citations.all()],
-            }
-        )  # fmt: skip
+        without_empty({"id": o.key, "text": o.text, "correct": o.correct or None, "feedback": o.feedback,
+                       "cites": [str(c) for c in o.citations.all()]})
         for o in q.options.all()
-    ]
+    ]  # fmt: skip
     return without_empty({
         "id": q.key, "scenario": q.scenario, "prompt": "" if q.prompt == DEFAULT_PROMPT else q.prompt,
         "choose": "" if q.choose == "one" else q.choose, "options": options,
@@ -161,12 +147,7 @@ def yaml():
 def document(old_text, data, body):
     """The file's text: `data` merged into the front matter of `old_text` (if any), then `body`."""
     y = yaml()
-    if old_text:
-        lines = old_text.splitlines(keepends=True)
-        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
-        tree = merge(y.load("".join(lines[1:end])), data)
-    else:
-        tree = fresh(data)
+    tree = merge(y.load(front_matter_of(old_text)[0]), data) if old_text else fresh(data)
     out = io.StringIO()
     y.dump(tree, out)
     return f"---\n{out.getvalue()}---\n{body}" + ("" if body.endswith("\n") or not body else "\n")

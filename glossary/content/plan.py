@@ -1,10 +1,9 @@
 """Stage 2 of a load: compare what was read with the database and decide, entry by entry, what to do.
 
-A file is matched to the entry it was loaded into by its name (so an entry renamed in the admin still
-meets its old file), else by its slug, else by a `former_slugs` entry (a file renamed by its author).
-Its SHA-256 against the one stored says whether it changed; the entry's `edited` against `loaded`
-says whether someone changed it in the admin since. Nothing here writes.
-"""
+A file meets its entry by the file's name (so an entry renamed in the admin meets its old file), its
+slug, or a `former_slugs` entry (a file renamed by its author). Its SHA-256 against the stored one says
+whether it changed; `edited` against `loaded`, whether the admin changed the entry since. Nothing here
+writes."""
 
 import hashlib
 import json
@@ -12,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.urls import reverse
 
-from glossary.content.read import Problem
+from glossary.content.read import ContentError, Problem
 from glossary.models import Alias, Comparison, ContentVersion, Deletion, FormerSlug, Term
 from glossary.quiz.models import Quiz
 
@@ -27,6 +26,10 @@ CREATE, UPDATE, RERENDER = "created", "updated", "rerendered"
 UNCHANGED, KEPT, CONFLICT = "unchanged", "kept", "conflict"
 DELETED, MISSING, REMOVE = "deleted", "missing", "removed"
 WRITES = (CREATE, UPDATE, RERENDER)
+
+
+class EditConflict(ContentError):
+    """Entries changed in the admin whose files changed too: the load would lose someone's work."""
 
 
 @dataclass
@@ -58,8 +61,11 @@ class Plan:
         changes something increase the content version, in the transaction that makes the change."""
         return ContentVersion.objects.filter(pk=1).values_list("number", flat=True).first() != self.version
 
-    def conflicts(self):
-        return [s.problem for steps in self.steps.values() for s in steps if s.action == CONFLICT]
+    def refuse(self):
+        """Raise what stops the load: files that cannot load beside what stays, then conflicts."""
+        conflicts = [s.problem for steps in self.steps.values() for s in steps if s.action == CONFLICT]
+        if self.problems or conflicts:
+            raise ContentError(self.problems) if self.problems else EditConflict(conflicts)
 
     def check_titles(self, staying):
         """A new title must not be one that a term which stays (`staying`) still has."""
@@ -68,12 +74,9 @@ class Plan:
             holder = held.get(step.file.data.title.casefold())
             if holder is None or (step.row and holder.pk == step.row.pk):
                 continue
-            why = (
-                "whose file is gone: load with --prune to remove it, or, if this file is its new name, "
-                f"add “former_slugs: [{holder.slug}]” to it"
-                if holder.source_file
-                else "which was created in the admin: rename or delete one of them"
-            )
+            prune = f"load with --prune, or add “former_slugs: [{holder.slug}]” to this file"
+            made = "which was created in the admin: rename or delete one of them"
+            why = f"whose file is gone: {prune}" if holder.source_file else made
             message = f"title “{step.file.data.title}” is still used by “{holder.slug}”, {why}"
             self.problems.append(Problem(step.file.path, step.file.line("title"), message))
 
@@ -81,15 +84,13 @@ class Plan:
 def make_plan(content, overwrite_edits=False, prune=False, take=()):
     """The Plan for loading `content`. `take`: (model, slug) pairs whose admin edits give way to their
     files, as with `overwrite_edits`, for those entries alone."""
-    version = ContentVersion.objects.filter(pk=1).values_list("number", flat=True).first()
-    steps = {
-        model: plan_documents(model, getattr(content, folder), overwrite_edits, prune, take)
-        for model, folder in DOCUMENTS.items()
-    }
+    current = ContentVersion.objects.values_list("number", "loaded_names").filter(pk=1).first()
+    version, stored = current or (None, "")
+    options = (overwrite_edits, prune, take)
+    steps = {model: plan_documents(model, getattr(content, f), *options) for model, f in DOCUMENTS.items()}
     names, former, staying = names_after(steps[Term], content)
-    plan = Plan(steps, names, former, version, names_digest(names, former))
+    plan = Plan(steps, names, former, version, names_digest(names, former), stored)
     plan.check_titles(staying)
-    plan.stored_digest = ContentVersion.objects.filter(pk=1).values_list("loaded_names", flat=True).first()
     if plan.stored_digest != plan.digest:  # a name changed somewhere: any body may mention it
         for model in DOCUMENTS:
             for step in plan.of(model, UNCHANGED):
@@ -111,17 +112,14 @@ def plan_documents(model, files, overwrite_edits, prune, take):
             row = next((r for r in gone if r.source_file not in on_disk), None)
         row = None if row is not None and row.pk in matched else row
         step = decide(f, row, deletions.get(f.slug), on_disk)
-        if step.action in (CONFLICT, KEPT) and (
-            overwrite_edits or {(model, f.slug), (model, step.slug)} & set(take)
-        ):
+        overwrite = overwrite_edits or {(model, f.slug), (model, step.slug)} & set(take)
+        if step.action in (CONFLICT, KEPT) and overwrite:
             step = Step(UPDATE if row else CREATE, f.slug, f, row)
         matched.add(row and row.pk)
         steps.append(step)
     for row in rows:  # entries whose files are gone (those made in the admin have none yet)
         if row.pk not in matched and row.source_file:
-            message = (
-                f"“{row.slug}” was edited in the admin by {row.last_change()}, and {row.source_file} is gone."
-            )
+            message = f"“{row.slug}” was edited by {row.last_change()}; {row.source_file} is gone."
             if not prune:
                 steps.append(Step(MISSING, row.slug, None, row))
             elif row.edited_since_load and not overwrite_edits:
@@ -144,9 +142,8 @@ def decide(f, row, deletion, on_disk):
         why = f"is the entry of {row.source_file}, renamed in the admin by {row.last_change()}"
         return conflict(f, row, f"{why}: run export_glossary first")
     if not row.source_file:
-        return conflict(
-            f, row, f"was created in the admin by {row.last_change()}; this file would replace it"
-        )
+        why = f"was created in the admin by {row.last_change()}"
+        return conflict(f, row, f"{why}; this file would replace it")
     if row.edited_since_load and row.source_hash == f.digest:
         return Step(KEPT, row.slug, f, row)
     if row.edited_since_load:
@@ -176,9 +173,8 @@ def names_after(steps, content):
         elif step.action in (KEPT, CONFLICT, MISSING):
             stays.append(step.row)
     written = {s.row.pk for s in steps if s.row is not None}
-    stays += [
-        t for t in Term.objects.filter(source_file="").defer("body", "body_html") if t.pk not in written
-    ]
+    made_in_admin = Term.objects.filter(source_file="").defer("body", "body_html")
+    stays += [t for t in made_in_admin if t.pk not in written]
     aliases = {}
     for term_id, name in Alias.objects.filter(term__in=[t.pk for t in stays]).values_list("term", "name"):
         aliases.setdefault(term_id, []).append(name)

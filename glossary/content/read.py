@@ -31,19 +31,16 @@ class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):
         for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
 
+    first_line = 1  # of the text in its file
+
     def construct_mapping(self, node, deep=False):
         seen = {}
-        for key_node, _ in node.value:
-            if key_node.value in seen:
-                raise GivenTwice(key_node.value, seen[key_node.value], key_node.start_mark)
-            seen[key_node.value] = key_node.start_mark
+        for key, _ in node.value:
+            if key.value in seen:
+                twice = f"“{key.value}” is given twice (first on line {self.first_line + seen[key.value]})"
+                raise yaml.MarkedYAMLError(problem=twice, problem_mark=key.start_mark)
+            seen[key.value] = key.start_mark.line
         return super().construct_mapping(node, deep)
-
-
-class GivenTwice(yaml.MarkedYAMLError):
-    def __init__(self, key, first, again):
-        super().__init__(problem=f"“{key}” is given twice", problem_mark=again)
-        self.first = first
 
 
 @dataclass(frozen=True)
@@ -123,12 +120,11 @@ class Problems(list):
 
 
 def read_content(root):
-    root = Path(root)
-    problems = Problems()
-    if not root.is_dir():
-        raise ContentError([Problem(display_path(root), 1, "no such content directory")])
-    if not (root / "terms").is_dir():
-        raise ContentError([Problem(display_path(root / "terms"), 1, "no terms directory: add terms/")])
+    root, problems = Path(root), Problems()
+    checks = {root: "no such content directory", root / "terms": "no terms directory: add terms/"}
+    for folder, missing in checks.items():
+        if not folder.is_dir():
+            raise ContentError([Problem(display_path(folder), 1, missing)])
     content = Content(
         categories=read_file(root, "categories.yml", schema.CATEGORIES, problems),
         aspects=read_file(root, "aspects.yml", schema.ASPECTS, problems),
@@ -189,14 +185,13 @@ def read_file(root, name, kind, problems, shown=None):
         file.yaml_line = 2
     file.digest = hashlib.sha256(raw).hexdigest()
     loader = Loader(text)
+    loader.first_line = file.yaml_line
     try:
         data = loader.get_single_data()
     except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        message = f"broken YAML: {e.problem or e.context}"
-        if isinstance(e, GivenTwice):
-            message = f"{e.problem} (first on line {file.yaml_line + e.first.line})"
-        problems.add(file, file.yaml_line + (mark.line if mark else 0), message)
+        mark, message = e.problem_mark or e.context_mark, e.problem or e.context
+        prefix = "" if "given twice" in message else "broken YAML: "
+        problems.add(file, file.yaml_line + (mark.line if mark else 0), prefix + message)
         return None
     finally:
         loader.dispose()
@@ -264,9 +259,8 @@ def nearest(slug, slugs):
 def check(content, problems):
     """The rules between files: every slug one file names must be another's, and so on."""
     renamed, terms = content.former_slugs(), {t.slug: t for t in content.terms}
-    categories, aspects = (
-        {e.slug for e in (f.data if f else [])} for f in (content.categories, content.aspects)
-    )
+    categories = {e.slug for e in content.categories.data} if content.categories else set()
+    aspects = {e.slug for e in content.aspects.data} if content.aspects else set()
 
     def term(file, where, slug, what="term"):
         """The term `slug` names (perhaps by a former slug); reports it if there is none."""
@@ -289,11 +283,8 @@ def check(content, problems):
             if term(t, ("related", i), slug, "related term") is t:
                 problems.add(t, ("related", i), "a term cannot list itself in “related”")
         for aspect in t.data.facets.keys() - aspects:
-            problems.add(
-                t,
-                ("facets", aspect),
-                f"facet “{aspect}” is not an aspect in aspects.yml{nearest(aspect, aspects)}",
-            )
+            message = f"facet “{aspect}” is not an aspect in aspects.yml{nearest(aspect, aspects)}"
+            problems.add(t, ("facets", aspect), message)
 
     compared = {}
     for c in content.comparisons:
@@ -306,9 +297,8 @@ def check(content, problems):
         compared.setdefault(same, c)
         for i, aspect in enumerate(c.data.aspects):
             if aspect not in aspects:
-                problems.add(
-                    c, ("aspects", i), f"aspect “{aspect}” is not in aspects.yml{nearest(aspect, aspects)}"
-                )
+                message = f"aspect “{aspect}” is not in aspects.yml{nearest(aspect, aspects)}"
+                problems.add(c, ("aspects", i), message)
             for t in (t for t in columns if t and aspect in aspects and aspect not in t.data.facets):
                 message = f"the row “{aspect}” misses {t.slug}: add “{aspect}:” under “facets” in {t.path}"
                 problems.add(c, ("aspects", i), message)
@@ -324,17 +314,11 @@ def check(content, problems):
             term(file, ("bands", i, "term"), band.term)
             for key, stage in (("from", band.start), ("to", band.end)):
                 if stage not in stages:
-                    problems.add(
-                        file,
-                        ("bands", i, key),
-                        f"stage “{stage}” is not in the stages above{nearest(stage, stages)}",
-                    )
+                    message = f"stage “{stage}” is not in the stages above{nearest(stage, stages)}"
+                    problems.add(file, ("bands", i, key), message)
             if stages.get(band.start, -1) > stages.get(band.end, len(stages)):
-                problems.add(
-                    file,
-                    ("bands", i, "to"),
-                    f"the band ends (“{band.end}”) before it starts (“{band.start}”)",
-                )
+                message = f"the band ends (“{band.end}”) before it starts (“{band.start}”)"
+                problems.add(file, ("bands", i, "to"), message)
     if file := content.advisor:
         for i, partner in enumerate(file.data.partners):
             term(file, ("partners", i, "term"), partner.term)
@@ -348,9 +332,7 @@ def check_quiz(quiz, comparisons, rows, problems):
                 comparison, _, aspect = cite.partition("#")
                 where = ("questions", q, "options", o, "cites", i)
                 if not aspect:
-                    problems.add(
-                        quiz, where, f"cite “{cite}” must be <comparison>#<aspect>, e.g. cro-vs-cmo#role"
-                    )
+                    problems.add(quiz, where, f"cite “{cite}” must be <comparison>#<aspect>: cro-vs-cmo#role")
                 elif comparison not in comparisons:
                     problems.add(quiz, where, f"cite “{cite}”: there is no comparison “{comparison}”")
                 elif (comparison, aspect) not in rows:

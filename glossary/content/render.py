@@ -1,8 +1,6 @@
-"""Stage 3 of a load: render the Markdown of every entry the plan writes. No database, no side effects.
-
-Terms render through Term.render(), the method every save of a term uses, with a Renderer that holds
-every term's names in memory (rendering.LinkIndex). A [[link]] to no term is a problem of its file.
-"""
+"""Stage 3 of a load: render the Markdown of every entry the plan writes, without the database. Terms
+render through Term.render(), as every save of a term does, with every term's names held in memory
+(rendering.LinkIndex). A [[link]] to no term is a problem of its file."""
 
 import multiprocessing
 import os
@@ -18,8 +16,8 @@ from glossary.quiz.models import Quiz
 from glossary.rendering import LinkIndex, Renderer
 from glossary.search import document_text
 
-# Term bodies are most of a first load's time: from this many on, the machine's cores share them
-# (a few processes at most). Below it, starting the processes costs more than it saves.
+# Term bodies are most of a first load's time: from this many on, a few processes share them (below,
+# starting processes costs more than it saves).
 PARALLEL_FROM = 2000
 MAX_PROCESSES = 4
 
@@ -36,9 +34,8 @@ def render_plan(content, plan):
         line of the link is found), or the keys of the text."""
         for slug in rendered.missing:
             at = where + text.count("\n", 0, text.find(f"[[{slug}")) if isinstance(where, int) else where
-            problems.add(
-                file, at, f"[[{slug}]] links to a term that does not exist{nearest(slug, plan.names)}"
-            )
+            message = f"[[{slug}]] links to a term that does not exist{nearest(slug, plan.names)}"
+            problems.add(file, at, message)
         rendered.linked = list(dict.fromkeys(index.resolve(slug).slug for slug in rendered.linked))
         return rendered
 
@@ -47,9 +44,8 @@ def render_plan(content, plan):
 
     terms = plan.of(Term, *WRITES)
     jobs = [(s.slug, s.file.body, *(getattr(s.file.data, k) for k in TERM_KEYS)) for s in terms]
-    for step, (body, facets, search) in zip(
-        terms, render_terms(jobs, plan.names, plan.former, url), strict=True
-    ):
+    rendered = render_terms(jobs, plan.names, plan.former, url)
+    for step, (body, facets, search) in zip(terms, rendered, strict=True):
         f = step.file
         body = checked(f, body, f.body_line, f.body)
         facets = {a: checked(f, rendered, ("facets", a)).html for a, rendered in facets.items()}
@@ -80,10 +76,7 @@ def render_terms(jobs, names, former, url):
         return []
     if len(jobs) < PARALLEL_FROM or processes < 2 or connection.in_atomic_block:
         start(names, former, url)
-        try:
-            return list(map(render_term, jobs))
-        finally:
-            start(None, None, None)
+        return list(map(render_term, jobs))
     # A forked process must not share the loader's database connection: each would use it.
     connections.close_all()
     fork = multiprocessing.get_context("fork")
@@ -95,10 +88,10 @@ _renderers = None  # (term bodies, other texts) in this process, from start()
 
 
 def start(names, former, url):
-    """Build this process's renderers, which know every term's names (or drop them: names=None)."""
+    """Build this process's renderers, which know every term's names."""
     global _renderers
-    index = names is not None and LinkIndex(names, former, url)
-    _renderers = index and (Renderer(index.resolve, index.mentions), Renderer(index.resolve))
+    index = LinkIndex(names, former, url)
+    _renderers = Renderer(index.resolve, index.mentions), Renderer(index.resolve)
 
 
 TERM_KEYS = ("title", "abbreviation", "aliases", "summary", "autolink", "facets")  # what render_term needs

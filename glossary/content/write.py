@@ -1,8 +1,6 @@
-"""Stage 4 of a load: carry out the plan in one transaction, holding the content lock.
-
-Edits are checked again once the lock is held, so an admin save made while the load read and
-rendered is kept (or is a conflict), never overwritten. Rows are written with bulk_create and
-bulk_update, which fill every model default; only what the plan says changed is written.
+"""Stage 4 of a load: carry out the plan in one transaction, holding the content lock. Edits are
+checked again once the lock is held: an admin save made while the load read and rendered is kept (or
+is a conflict), never overwritten. Only what the plan says changed is written, with model defaults.
 """
 
 from dataclasses import dataclass, field
@@ -12,7 +10,6 @@ from django.utils import timezone
 
 from glossary.apps import one_version_bump
 from glossary.content.plan import CREATE, REMOVE, RERENDER, UNCHANGED, UPDATE, make_plan
-from glossary.content.read import ContentError
 from glossary.content.render import render_plan
 from glossary.models import (
     Alias,
@@ -49,19 +46,6 @@ class Counts:
     deleted: list = field(default_factory=list)  # deleted in the admin, file still there until export
     missing: list = field(default_factory=list)  # file deleted: kept until --prune
 
-    def __str__(self):
-        notes = {
-            "kept": "kept as edited in the admin",
-            "deleted": "deleted in the admin",
-            "missing": "without a file",
-        }
-        text = ", ".join(
-            f"{len(getattr(self, k))} {k}" for k in ("created", "updated", "unchanged", "removed")
-        )
-        return text + "".join(
-            f", {len(getattr(self, k))} {note}" for k, note in notes.items() if getattr(self, k)
-        )
-
     @property
     def changed(self):
         return bool(self.created or self.updated or self.removed)
@@ -83,10 +67,6 @@ class Report:
         return any(c.changed for c in self.counts.values())
 
 
-class EditConflict(ContentError):
-    """Entries changed in the admin whose files changed too: the load would lose someone's work."""
-
-
 def write_plan(content, plan, dry_run=False, **options):
     """Write `plan` (for `content`, made with `options`); returns the Report."""
     with transaction.atomic(), one_version_bump() as changes:
@@ -96,8 +76,7 @@ def write_plan(content, plan, dry_run=False, **options):
         if plan.outdated():
             plan = make_plan(content, **options)
             render_plan(content, plan)
-        if plan.problems or plan.conflicts():
-            raise ContentError(plan.problems) if plan.problems else EditConflict(plan.conflicts())
+        plan.refuse()
         record(plan, (UPDATE, REMOVE), "Admin edit, kept before load_glossary replaced it", edits_only=True)
         remove(plan)  # first, so that a new file may take a removed entry's title
         report = Report(
@@ -124,10 +103,9 @@ def write_plan(content, plan, dry_run=False, **options):
 
 
 def record(plan, actions, comment, edits_only=False):
-    """A revision of each entry that the plan's `actions` change ("{}" in `comment`: its file's name),
-    or, with `edits_only`, of each admin edit they replace. One revision per entry, so reverting one
-    reverts nothing else. An entry a load creates gets none: the admin records its first ("as loaded")
-    before it changes it."""
+    """A revision of each entry the plan's `actions` change ("{}" in `comment`: its file's name), or,
+    with `edits_only`, of each admin edit they replace. An entry a load creates gets none: the admin
+    records its first ("as loaded") before it changes it."""
     for steps in plan.steps.values():
         for step in steps:
             if step.action in actions and step.row and (step.row.edited_since_load or not edits_only):
@@ -161,25 +139,21 @@ def save_documents(model, plan, values):
 
 
 def replace(model, owner, ids, rows):
-    """Delete the rows of `model` owned (through `owner`) by `ids`, and create `rows`: model instances,
-    or dicts for the many rows of links and such (models.insert_rows). A new owner owns nothing yet."""
+    """Delete the rows of `model` owned (through `owner`) by `ids` (a new owner owns none yet), and
+    insert `rows`, dicts of their fields (models.insert_rows: a load writes hundreds of thousands)."""
     for start in range(0, len(ids), BATCH):
         model.objects.filter(**{f"{owner}__in": ids[start : start + BATCH]}).delete()
-    if rows and isinstance(rows[0], dict):
-        insert_rows(model, rows)
-    else:
-        model.objects.bulk_create(rows, batch_size=BATCH)
+    insert_rows(model, rows)
 
 
-def rerender(model, plan, *more):
-    """The rows of `model` whose files are as they were but whose HTML is rendered anew (a name of
-    some term changed): their stored HTML replaced, with `more` of their fields."""
-    rows = []
-    for step in plan.of(model, RERENDER):
+def rerender(model, plan):
+    """The steps of `model` whose files are as they were but whose HTML is rendered anew (a name of
+    some term changed), with their stored HTML replaced."""
+    steps = plan.of(model, RERENDER)
+    for step in steps:
         step.row.body_html = step.rendered["body_html"]
-        rows.append(step.row)
-    model.objects.bulk_update(rows, ["body_html", *more], batch_size=BATCH)
-    return plan.of(model, RERENDER)
+    model.objects.bulk_update([s.row for s in steps], ["body_html"], batch_size=BATCH)
+    return steps
 
 
 def links_of(model, plan, written, ids, slugs):
@@ -217,18 +191,10 @@ def write_terms(plan):
     written, ids = save_documents(Term, plan, values)
     owned = [(written[s.slug], s.file.data, s.rendered) for s in steps]
     replace(Alias, "term", ids, [{"term_id": pk, "name": n} for pk, d, _ in owned for n in d.aliases])
-    replace(
-        Source,
-        "term",
-        ids,
-        [{"term_id": pk, "title": x.title, "url": x.url} for pk, d, _ in owned for x in d.sources],
-    )
-    replace(
-        FormerSlug,
-        "term",
-        ids,
-        [{"term_id": pk, "slug": old} for pk, d, _ in owned for old in d.former_slugs],
-    )
+    sources = [{"term_id": pk, "title": x.title, "url": x.url} for pk, d, _ in owned for x in d.sources]
+    replace(Source, "term", ids, sources)
+    former = [{"term_id": pk, "slug": old} for pk, d, _ in owned for old in d.former_slugs]
+    replace(FormerSlug, "term", ids, former)
     facets = [(pk, a, text, r["facets"][a]) for pk, d, r in owned for a, text in d.facets.items()]
     rerendered = rerender(Term, plan)
     for facet in Facet.objects.filter(term__in=[s.row.pk for s in rerendered]).select_related("aspect"):
@@ -275,9 +241,8 @@ def write_timeline(file, former):
     """The timeline is content/timeline.yml's alone (models.StageQuerySet.sync_timeline)."""
     stages, bands = (file.data.stages, file.data.bands) if file else ([], [])
     terms = dict(Term.objects.values_list("slug", "id"))
-    term = {
-        slug: terms[former.get(slug, slug)] for slug in {*(s.term for s in stages), *(b.term for b in bands)}
-    }
+    named = {*(s.term for s in stages), *(b.term for b in bands)}
+    term = {slug: terms[former.get(slug, slug)] for slug in named}
     done = Stage.objects.sync_timeline(
         [(s.slug, s.name, term[s.term], s.description) for s in stages],
         [(term[b.term], b.label, b.kind, b.start, b.end, b.note) for b in bands],

@@ -38,7 +38,7 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write("Dry run: nothing was written. The load would have changed:")
         for name, counts in report.counts.items():
-            self.stdout.write(f"{name.capitalize()}: {counts}.")
+            self.stdout.write(f"{name.capitalize()}: {describe(counts)}.")
             if verbosity >= 2:
                 for action in ("created", "updated", "removed"):
                     for slug in getattr(counts, action):
@@ -56,3 +56,16 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Everything was already up to date."))
         elif not dry_run:
             self.stdout.write(self.style.SUCCESS("Content loaded."))
+
+
+def describe(counts):
+    """ "3 created, 1 updated, 30 unchanged, 0 removed", and what else happened, if anything."""
+    text = ", ".join(f"{len(getattr(counts, k))} {k}" for k in ("created", "updated", "unchanged", "removed"))
+    notes = {
+        "kept": "kept as edited in the admin",
+        "deleted": "deleted in the admin",
+        "missing": "without a file",
+    }
+    return text + "".join(
+        f", {len(getattr(counts, k))} {note}" for k, note in notes.items() if getattr(counts, k)
+    )
