@@ -494,10 +494,13 @@ def insert_rows(model, rows, batch=1000):
         # Numbers and text go to the driver as they are; anything else (a date) through its field.
         return value if type(value) in PLAIN else field.get_db_prep_save(value, db)
 
-    values = [[prepared(row.get(name, default), f) for f, name, default in defaults] for row in rows]
     with db.cursor() as cursor:
-        for start in range(0, len(values), batch):
-            cursor.executemany(sql, values[start : start + batch])
+        for start in range(0, len(rows), batch):
+            values = [
+                [prepared(row.get(n, default), f) for f, n, default in defaults]
+                for row in rows[start : start + batch]
+            ]
+            cursor.executemany(sql, values)
 
 
 def linking_models():

@@ -156,6 +156,13 @@ def index_terms(term_ids):
 
 
 def write_index(entries, new=frozenset()):
+    """write_index_batch() of `entries`, a thousand terms at a time: a large load holds no more."""
+    entries = list(entries)
+    for start in range(0, len(entries), BATCH):
+        write_index_batch(entries[start : start + BATCH], new)
+
+
+def write_index_batch(entries, new):
     """Replace the search rows of the terms in `entries`: (id, title, abbreviation, aliases, summary,
     body, and optionally the document_text() of these, if already made). Terms whose ids are in `new`
     were just created: they have no rows to delete. New words of names join the vocabulary."""
