@@ -10,6 +10,7 @@
 """
 
 import reversion
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -20,6 +21,7 @@ from reversion.models import Version
 from reversion_compare.admin import CompareVersionAdmin
 
 from glossary.apps import one_version_bump
+from glossary.content import ContentError, load_content
 from glossary.forms import ComparisonAdminForm, FacetForm, SourceForm, TermAdminForm
 from glossary.health import report
 from glossary.models import (
@@ -131,10 +133,6 @@ class EntryAdmin(CompareVersionAdmin):
 
     @admin.action(description="Discard my edits of the selected entries: take their files")
     def take_file(self, request, queryset):
-        from django.conf import settings
-
-        from glossary.content import ContentError, load_content
-
         take = {(type(owner), owner.slug) for owner in map(self.owner, queryset)}
         try:
             load_content(settings.CONTENT_DIR, take=take)

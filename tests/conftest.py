@@ -1,8 +1,10 @@
 import os
+import shutil
 import textwrap
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import override_settings
 
@@ -113,6 +115,23 @@ def make_term(db):
         return term
 
     return make
+
+
+@pytest.fixture
+def authored(tmp_path, db):
+    """A copy of the real content/, loaded: the files an author keeps in git."""
+    root = tmp_path / "content"
+    shutil.copytree(CONTENT_DIR, root)
+    load_content(root)
+    return root
+
+
+@pytest.fixture
+def editor(client, db):
+    """The test client, logged in as a superuser called "editor"."""
+    User.objects.create_superuser("editor", "editor@example.org", "a-long-password")
+    client.force_login(User.objects.get(username="editor"))
+    return client
 
 
 @pytest.fixture

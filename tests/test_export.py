@@ -2,12 +2,10 @@
 only what was edited, and the next load agrees; deletions and renames travel the same way."""
 
 import difflib
-import shutil
 import string
 from io import StringIO
 
 import pytest
-from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -18,23 +16,7 @@ from glossary.content.export import export_content
 from glossary.models import Category, Comparison, Deletion, Term
 from glossary.quiz.models import Option, Question
 from glossary.search import search
-from tests.conftest import CONTENT_DIR, term_form
-
-
-@pytest.fixture
-def authored(tmp_path, db):
-    """A copy of the real content/, loaded: the files an author keeps in git."""
-    root = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR, root)
-    load_content(root)
-    return root
-
-
-@pytest.fixture
-def editor(client, db):
-    user = User.objects.create_superuser("editor", "editor@example.org", "a-long-password")
-    client.force_login(user)
-    return client
+from tests.conftest import term_form
 
 
 def read_tree(root):

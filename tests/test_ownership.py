@@ -5,7 +5,6 @@ import shutil
 import threading
 
 import pytest
-from django.contrib.auth.models import User
 from django.db import connection, models, transaction
 from django.utils import timezone
 from reversion.models import Version
@@ -14,21 +13,6 @@ from glossary.content import ContentError, EditConflict, load_content
 from glossary.models import Alias, Category, Comparison, Stage, Term, lock_content
 from glossary.quiz.models import Option, Question, Quiz
 from tests.conftest import CONTENT_DIR, problems_of, term_file, term_form
-
-
-@pytest.fixture
-def authored(tmp_path, db):
-    root = tmp_path / "content"
-    shutil.copytree(CONTENT_DIR, root)
-    load_content(root)
-    return root
-
-
-@pytest.fixture
-def editor(client, db):
-    user = User.objects.create_superuser("editor", "editor@example.org", "a-long-password")
-    client.force_login(user)
-    return client
 
 
 def post(client, url, data):
