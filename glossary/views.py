@@ -176,7 +176,8 @@ def moved_or_gone(request, kind, slug):
         return redirect(moved.term, permanent=True)
     deletion = Deletion.objects.filter(kind=kind, slug=slug).first()
     if deletion:
-        return render(request, "410.html", {"deletion": deletion}, status=410)
+        words = slug.replace("-", " ")
+        return render(request, "410.html", {"deletion": deletion, "words": words}, status=410)
     raise Http404(f"No {kind} “{slug}”")
 
 
