@@ -43,12 +43,13 @@ from glossary.models import (
 )
 from glossary.search import index_terms
 
-# A term's versions hold what its file holds: not its rendered HTML or its links, which every save
-# derives again (a revert goes through the same save), so no revert depends on another term's row.
+# A term's versions hold what it owns, not its rendered HTML or links, which every save derives
+# again (a revert goes through the same save), nor its related terms: a revert then never depends on
+# another term's row, which may have been deleted since, and leaves the related terms as they are.
 for owned in (Alias, Source, Facet, FormerSlug):
     reversion.register(owned)
 reversion.register(
-    Term, follow=["aliases", "sources", "facets", "former_slugs"], exclude=["body_html", "links"]
+    Term, follow=["aliases", "sources", "facets", "former_slugs"], exclude=["body_html", "links", "related"]
 )
 
 

@@ -4,6 +4,7 @@ import string
 from dataclasses import dataclass
 from itertools import groupby
 
+import reversion
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import connection, connections, models, router, transaction
@@ -89,8 +90,6 @@ class FromFile(models.Model):
     def save_version(self, comment, date=None):
         """A revision of this entry (and what it follows) alone, in History: reverting it reverts
         nothing else."""
-        import reversion
-
         with reversion.create_revision(atomic=False):
             reversion.set_comment(comment)
             if date:
