@@ -116,7 +116,7 @@ class Mentions:
     Abbreviations match with their exact capitals (so "IND" but not "ind"), other names in any case and
     in the plural. Matching walks the words of the text once: no pattern is built from every name.
     Names are kept as strings, their folded words joined by spaces: at 100,000 terms, tuples would take
-    twice the memory, and each rendering process holds an index of its own (content/parallel.py).
+    twice the memory, and each rendering process holds an index of its own (content/render.py).
     """
 
     def __init__(self, entries):

@@ -350,10 +350,3 @@ class Advisor(models.Model):
             ),
             None,
         )
-
-
-def combinations(questions):
-    """Every way to answer `questions`, as {question id: answer id} dicts."""
-    ids = [q["id"] for q in questions]
-    for answers in itertools.product(*([o["id"] for o in q["options"]] for q in questions)):
-        yield dict(zip(ids, answers, strict=True))
