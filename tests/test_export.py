@@ -270,3 +270,17 @@ def test_any_text_an_editor_types_is_a_fixed_point_of_export_and_load(
     assert (read.data.title, read.data.summary, read.data.aliases) == (title, summary, aliases)
     assert not load_content(root).changed
     assert export_content(root).written == []
+
+
+def test_a_question_deleted_in_the_admin_leaves_its_quiz_file_and_stays_gone(authored, editor):
+    question = Question.objects.get(key="formulation-still-changing")
+
+    response = editor.post(f"/admin/quiz/question/{question.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    export_content(authored)
+
+    text = (authored / "quizzes" / "which-fits.md").read_text()
+    assert "id: formulation-still-changing" not in text
+    assert "id: many-trial-sites" in text
+    assert not load_content(authored).changed
+    assert not Question.objects.filter(key="formulation-still-changing").exists()

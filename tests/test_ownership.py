@@ -267,3 +267,22 @@ def test_a_broken_file_changes_nothing_even_after_admin_edits(authored, editor):
         load_content(authored)
 
     assert Term.objects.get(pk=cro.pk).summary == "Edited."
+
+
+def test_a_quiz_edited_in_the_admin_survives_a_load(authored, editor):
+    quiz = Quiz.objects.get(slug="which-fits")
+    questions = list(quiz.questions.all())
+    data = {
+        "title": quiz.title, "slug": quiz.slug, "summary": "An edited summary.", "body": quiz.body,
+        "seen": quiz.updated.isoformat(),
+        "questions-TOTAL_FORMS": len(questions), "questions-INITIAL_FORMS": len(questions),
+    }  # fmt: skip
+    for i, q in enumerate(questions):
+        data |= {f"questions-{i}-id": q.pk, f"questions-{i}-quiz": quiz.pk, f"questions-{i}-position": q.position,
+                 f"questions-{i}-key": q.key, f"questions-{i}-prompt": q.prompt, f"questions-{i}-choose": q.choose}  # fmt: skip
+    post(editor, f"/admin/quiz/quiz/{quiz.pk}/change/", data)
+
+    report = load_content(authored)
+
+    assert Quiz.objects.get(pk=quiz.pk).summary == "An edited summary."
+    assert report.counts["quizzes"].kept == ["which-fits"]
