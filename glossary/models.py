@@ -129,10 +129,12 @@ class FileOwnedQuerySet(models.QuerySet):
             row = existing.get(entry.slug)
             if row is None:
                 self.create(slug=entry.slug, **values)
+                done["created"].append(entry.slug)
             elif any(getattr(row, k) != v for k, v in values.items()):
                 self.filter(pk=row.pk).update(**values)
-            same = row is not None and all(getattr(row, k) == v for k, v in values.items())
-            done["created" if row is None else "unchanged" if same else "updated"].append(entry.slug)
+                done["updated"].append(entry.slug)
+            else:
+                done["unchanged"].append(entry.slug)
         return done
 
 
@@ -411,9 +413,8 @@ class Term(FromFile):
 
     def dependants(self):
         """What a delete of this term changes, in plain words: [(what happens, [entries])]."""
-        linking = linking_to([self.slug])
-        entries = [model.objects.get(pk=pk) for model, pks in linking.items() for pk in pks]
-        owners = {owning_entry(row) for row in entries} - {self}
+        rows = [row for model, pks in linking_to([self.slug]).items() for row in linking_rows(model, pks)]
+        owners = {owning_entry(row) for row in rows} - {self}
         return [
             ("Their links to it become plain text", sorted(owners, key=str)),
             ("They no longer list it as related", list(Term.objects.filter(related=self))),
@@ -502,27 +503,30 @@ def insert_rows(model, rows, batch=1000):
             cursor.executemany(sql, values)
 
 
-def linking_models():
+def linking_fields():
+    """Every text that can hold [[links]]: {model: (its field, the field of its rendered HTML, the
+    relation to the entry whose file holds it, if not itself)}."""
     from glossary.quiz.models import Option
 
-    return Term, Comparison, Facet, Option
-
-
-# Every text that can hold [[links]], with the stored HTML rendered from it.
-def linking_fields():
-    term, comparison, facet, option = linking_models()
     return {
-        term: ("body", "body_html"),
-        comparison: ("body", "body_html"),
-        facet: ("text", "text_html"),
-        option: ("feedback", "feedback_html"),
+        Term: ("body", "body_html", None),
+        Comparison: ("body", "body_html", None),
+        Facet: ("text", "text_html", "term"),
+        Option: ("feedback", "feedback_html", "question__quiz"),
     }
+
+
+def linking_rows(model, pks):
+    """The rows of `model` with these pks, with the entries that own them (owning_entry) at hand."""
+    owner = linking_fields()[model][2]
+    rows = model.objects.filter(pk__in=pks)
+    return list(rows.select_related(owner) if owner else rows)
 
 
 def linking_to(slugs):
     """Everything whose text links to one of these terms: {model: [pk, ...]}."""
     found = {}
-    for model, (source, _) in linking_fields().items():
+    for model, (source, _, _) in linking_fields().items():
         condition = Q(pk__in=[])
         for slug in slugs:
             condition |= Q(**{f"{source}__contains": f"[[{slug}"})
@@ -532,7 +536,7 @@ def linking_to(slugs):
 
 def rerender(linking):
     """Render again what linking_to() found, so its links show the terms' current names (or none)."""
-    for model, (source, html) in linking_fields().items():
+    for model, (source, html, _) in linking_fields().items():
         rows = list(model.objects.filter(pk__in=linking[model]))
         if model is Term:
             for term in rows:
@@ -553,8 +557,8 @@ def rewrite_links(slug, change, by):
     """
     changed = linking_to([slug])
     for model, pks in changed.items():
-        source, _ = linking_fields()[model]
-        rows = list(model.objects.filter(pk__in=pks))
+        source = linking_fields()[model][0]
+        rows = linking_rows(model, pks)
         for row in rows:
             setattr(row, source, change(getattr(row, source)))
         model.objects.bulk_update(rows, [source])
@@ -575,9 +579,12 @@ def mark_edited(entries, by):
     """Record an admin change of these entries (not through their own forms): export writes them."""
     from glossary.apps import content_changed
 
-    now = timezone.now()
+    now, pks = timezone.now(), {}
     for entry in entries:
-        type(entry).objects.filter(pk=entry.pk).update(edited=now, edited_by=by, updated=now)
+        pks.setdefault(type(entry), set()).add(entry.pk)
+    for model, ids in pks.items():
+        model.objects.filter(pk__in=ids).update(edited=now, edited_by=by, updated=now)
+    if pks:
         content_changed()
 
 
