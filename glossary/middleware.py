@@ -89,6 +89,7 @@ class PublicPageCacheMiddleware:
             response.status_code == 200
             and not response.cookies
             and not response.streaming
-            # A page with a CSRF token in it (the quiz) belongs to one visitor.
+            # A page with a CSRF token in it, or marked private (the quiz), belongs to one visitor.
             and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            and "private" not in response.get("Cache-Control", "")
         )

@@ -93,9 +93,21 @@ AXES_FAILURE_LIMIT = int(env("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = float(env("AXES_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-# Behind a load balancer the client's address is in X-Forwarded-For; trust it only when told to.
-if env_bool("BEHIND_PROXY", False):
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "glossary.throttle.client_address"
+
+# Behind a load balancer the client's address is in X-Forwarded-For. BEHIND_PROXY is how many
+# proxies in front append to it (1 for one load balancer; "1"/"true" both mean one); each hop is
+# trusted to tell who called it, so the address is read that many entries from the right.
+_proxy = env("BEHIND_PROXY", "0").strip().lower()
+PROXY_HOPS = 1 if _proxy in {"true", "yes", "on"} else int(_proxy or 0)
+
+# Anonymous writes per client (throttle.py): {scope: (requests, per seconds)}. Sized for a class of
+# 30 behind one school address taking the quiz together: each checks up to 23 answers and sends once
+# or twice within ten minutes.
+RATE_LIMITS = {
+    "quiz-check": (1200, 600),
+    "quiz-send": (90, 600),
+}
 
 ROOT_URLCONF = "glossary.urls"
 WSGI_APPLICATION = "glossary.wsgi.application"
@@ -158,6 +170,13 @@ elif _cache_url in ("", "locmem://"):
     }
 else:
     raise ImproperlyConfigured(f"CACHE_URL must be redis://…, locmem:// or dummy://, not {_cache_url!r}.")
+# The rate limits' counters: the shared Redis when there is one, else each process's memory; never
+# the dummy cache, which would keep no count.
+CACHES["limits"] = (
+    {**CACHES["default"], "KEY_PREFIX": "limits"}
+    if CACHES["default"]["BACKEND"].endswith("RedisCache")
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "limits"}
+)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

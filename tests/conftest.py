@@ -167,3 +167,11 @@ def term_form(term, **changes):
     }
     data.update(changes)
     return data
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Each test starts with no requests counted against any client."""
+    from django.core.cache import caches
+
+    caches["limits"].clear()

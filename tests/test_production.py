@@ -297,6 +297,28 @@ def test_repeated_failed_admin_logins_are_blocked(client, db):
     assert "_auth_user_id" not in client.session
 
 
+def test_behind_a_proxy_the_login_lockout_counts_the_forwarded_client(db, settings):
+    from django.test import Client
+
+    settings.PROXY_HOPS = 1
+    User.objects.create_superuser("editor", "e@example.org", "the-right-password")
+    attacker = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    for _ in range(5):
+        attacker.post("/admin/login/?next=/admin/", {"username": "editor", "password": "wrong"})
+    # The real editor comes through the same load balancer from another address.
+    editor = Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="198.51.100.4")
+
+    response = editor.post(
+        "/admin/login/?next=/admin/", {"username": "editor", "password": "the-right-password"}
+    )
+
+    assert response.status_code == 302
+    assert (
+        attacker.post("/admin/login/", {"username": "editor", "password": "the-right-password"}).status_code
+        == 429
+    )
+
+
 def test_a_term_file_change_is_cheap_to_reload(content, db):
     content.write("one", term_file("One", "A summary."))
     load_content(content.path)

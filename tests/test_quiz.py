@@ -177,7 +177,8 @@ def test_a_broken_quiz_is_refused_with_a_reason(quiz_content, db, change, messag
 
 
 def test_the_quiz_page_is_a_plain_csrf_protected_form(client, quiz, django_assert_num_queries):
-    with django_assert_num_queries(4):
+    # The session-less page: the quiz, its questions, their options, and the attempt the cookie names.
+    with django_assert_num_queries(5):
         response = client.get("/quiz/which-fits/")
 
     html = response.content.decode()
@@ -227,7 +228,11 @@ def test_the_result_page_shows_score_answers_feedback_and_rows(client, quiz, dja
     assert "No, a <a" in html and 'href="/terms/cmo/"' in html
     assert 'href="/compare/cro-vs-cmo/#row-role"' in html
     assert "<dd><p>Runs trial work.</p></dd>" in html  # the comparison row itself, from the facets
-    assert 'href="/quiz/which-fits/">Retake the quiz' in html
+    assert 'action="/quiz/which-fits/new/"' in html
+    # It starts with the score and the questions missed, each linking to its explanation.
+    assert html.index("0 out of 3") < html.index("The 3 questions you missed")
+    assert html.count('href="#result-') == 3 and 'id="result-capsules"' in html
+    assert "You chose “A CRO”; the best answer is “A CMO”." in html
 
 
 def test_options_are_shuffled_per_attempt_and_stable_within_one(quiz):
@@ -308,11 +313,13 @@ def test_missing_answers_are_named_and_choices_kept(client, quiz):
     signed, _ = start(client)
 
     response = client.post("/quiz/which-fits/", {"attempt": signed, "q-capsules": "cmo"})
+    assert response.status_code == 302
+    assert response["Location"] == "/quiz/which-fits/?unanswered=1#question-trial-monitoring"
+    html = client.get(response["Location"]).content.decode()
 
-    html = response.content.decode()
-    assert response.status_code == 200
     assert "Not answered yet: 1, 3." in html
     assert 'value="cmo" checked' in html
+    assert html.count('class="question question-missing"') == 2
     assert not Attempt.objects.filter(submitted__isnull=False).exists()
 
 
@@ -347,8 +354,8 @@ def test_checking_an_answer_returns_feedback_with_the_rows_behind_it(client, qui
 @pytest.mark.parametrize(
     "data, status, error",
     [
-        ({"question": "nope", "q-nope": "cro"}, 400, "That question is not in this quiz."),
-        ({"question": "trial-monitoring"}, 400, "Choose an answer first."),
+        ({"question": "nope", "q-nope": "cro"}, 400, "The form checked a question that is not in this quiz."),
+        ({"question": "trial-monitoring"}, 400, "Choose an answer first, then check it."),
         (
             {"question": "trial-monitoring", "q-trial-monitoring": "zzz"},
             400,

@@ -39,8 +39,16 @@ class QuestionInline(admin.TabularInline):
 @admin.register(Quiz)
 class QuizAdmin(EntryAdmin):
     form = QuizForm
-    list_display = ["title", "slug", "updated"]
+    list_display = ["title", "slug", "sent_attempts", "updated"]
     inlines = [QuestionInline]
+
+    def get_queryset(self, request):
+        sent = Count("attempts", filter=Q(attempts__submitted__isnull=False))
+        return super().get_queryset(request).annotate(sent_count=sent)
+
+    @admin.display(description="Attempts sent", ordering="sent_count")
+    def sent_attempts(self, quiz):
+        return quiz.sent_count
 
 
 class OptionForm(forms.ModelForm):
@@ -114,6 +122,10 @@ class QuestionForm(EditGuard):
 class QuestionAdmin(EntryAdmin):
     """Questions, with anonymous statistics: how often answered right, and the most chosen wrong option.
 
+    The statistics rest on sent attempts only, each counted once (an attempt answers a question
+    once): answers checked in attempts never sent don't count, and the sending of attempts is
+    rate-limited per client (settings.RATE_LIMITS).
+
     A question is part of its quiz's file: editing it is editing the quiz.
     """
 
@@ -128,9 +140,10 @@ class QuestionAdmin(EntryAdmin):
         return question.quiz
 
     def get_queryset(self, request):
+        sent = Q(answers__attempt__submitted__isnull=False)
         wrong = (
             Option.objects.filter(question=OuterRef("pk"), correct=False)
-            .annotate(times=Count("choices"))
+            .annotate(times=Count("choices", filter=Q(choices__attempt__submitted__isnull=False)))
             .filter(times__gt=0)
             .order_by("-times", "position")
         )
@@ -139,14 +152,14 @@ class QuestionAdmin(EntryAdmin):
             .get_queryset(request)
             .select_related("quiz")
             .annotate(
-                answered_count=Count("answers", distinct=True),
-                right_count=Count("answers", filter=Q(answers__correct=True), distinct=True),
+                answered_count=Count("answers", filter=sent),
+                right_count=Count("answers", filter=sent & Q(answers__correct=True)),
                 wrong_text=Subquery(wrong.values("text")[:1]),
                 wrong_times=Subquery(wrong.values("times")[:1]),
             )
         )
 
-    @admin.display(description="Answered", ordering="answered_count")
+    @admin.display(description="Sent attempts that answered it", ordering="answered_count")
     def answered(self, question):
         return question.answered_count
 

@@ -36,7 +36,7 @@ def read_submission(questions, data, locked):
     """Read every question's answer from `data` (a QueryDict).
 
     Questions in `locked` (already answered through instant feedback) keep their first answer,
-    whatever was sent now. Returns (answers by question pk, numbers of unanswered questions);
+    whatever was sent now. Returns (answers by question pk, [(number, question)] unanswered);
     raises Malformed for anything the form could not have sent.
     """
     names = {q.field_name for q in questions}
@@ -51,8 +51,22 @@ def read_submission(questions, data, locked):
         elif chosen:
             answers[question.pk] = chosen
         else:
-            missing.append(number)
+            missing.append((number, question))
     return answers, missing
+
+
+def read_draft(questions, data):
+    """What a saved draft (form data kept in the visitor's cookie) holds that is still a valid answer:
+    anything else, say a draft from before an option was removed, is dropped rather than refused."""
+    draft = {}
+    for number, question in enumerate(questions, start=1):
+        try:
+            chosen = read_choice(question, number, data.getlist(question.field_name))
+        except Malformed:
+            continue
+        if chosen:
+            draft[question.pk] = chosen
+    return draft
 
 
 def record_answer(attempt, question, options):

@@ -7,10 +7,12 @@ load_glossary. Attempts keep only which options were chosen, never who chose the
 import itertools
 import random
 import secrets
+from datetime import timedelta
 
 from django.core import signing
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from glossary.models import (
     Aspect,
@@ -26,8 +28,9 @@ from glossary.rendering import render_from_database
 
 DEFAULT_PROMPT = "Which fits best?"
 
-# A quiz form is good for a day; the token inside it names the attempt and seeds its shuffle.
-TOKEN_MAX_AGE = 60 * 60 * 24
+# An attempt lives in the visitor's browser (a cookie) for a week, until it is sent; after that its
+# token no longer signs in, and an attempt still unsent is removed (Attempt.objects.prune).
+ATTEMPT_MAX_AGE = timedelta(days=7)
 
 
 class Quiz(FromFile):
@@ -90,14 +93,14 @@ class Quiz(FromFile):
                 for n, row in enumerate(tuple(cite.split("#", 1)) for cite in o.cites)
             )
 
-    # Attempt tokens: signed, so a form can't name an attempt it wasn't given.
+    # Attempt tokens: signed, so a form or a cookie can't name an attempt it wasn't given.
 
     def new_token(self):
         return signing.dumps(secrets.token_urlsafe(16), salt=f"quiz:{self.slug}")
 
     def read_token(self, signed):
-        """The attempt token inside a signed form value; raises signing.BadSignature if forged or old."""
-        return signing.loads(signed, salt=f"quiz:{self.slug}", max_age=TOKEN_MAX_AGE)
+        """The attempt token inside a signed value; raises signing.BadSignature if forged or old."""
+        return signing.loads(signed, salt=f"quiz:{self.slug}", max_age=ATTEMPT_MAX_AGE)
 
 
 class Question(models.Model):
@@ -212,6 +215,17 @@ def cited_rows(citations):
     }
 
 
+class AttemptQuerySet(models.QuerySet):
+    def sent(self):
+        return self.filter(submitted__isnull=False)
+
+    def prune(self, now=None):
+        """Remove attempts never sent whose token has expired (they can no longer be sent); returns
+        how many. Their answers never counted: statistics rest on sent attempts only."""
+        stale = self.filter(submitted__isnull=True, created__lt=(now or timezone.now()) - ATTEMPT_MAX_AGE)
+        return stale.delete()[1].get(Attempt._meta.label, 0)
+
+
 class Attempt(models.Model):
     """One run through a quiz. Anonymous: a random token, the answers, the score."""
 
@@ -222,8 +236,11 @@ class Attempt(models.Model):
     score = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)
 
+    objects = AttemptQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created"]
+        indexes = [models.Index("submitted", "created", name="attempt_sent_created")]
 
     def __str__(self):
         return f"{self.quiz} attempt {self.pk}"

@@ -1,97 +1,193 @@
+from urllib.parse import quote, unquote, urlencode
+
+from django.conf import settings
 from django.contrib import messages
 from django.core import signing
-from django.http import JsonResponse
+from django.http import JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from glossary.models import Comparison, Term
-from glossary.quiz.answers import Malformed, finish, read_choice, read_submission, record_answer
-from glossary.quiz.models import ADVISOR_SLUG, Advisor, Attempt, Citation, Quiz, cited_rows
+from glossary.quiz.answers import Malformed, finish, read_choice, read_draft, read_submission, record_answer
+from glossary.quiz.models import (
+    ADVISOR_SLUG,
+    ATTEMPT_MAX_AGE,
+    Advisor,
+    Attempt,
+    Citation,
+    Quiz,
+    cited_rows,
+)
+from glossary.throttle import too_many, wait_message, wait_needed
 
 
 def quiz_questions(quiz):
     return list(quiz.questions.prefetch_related("options"))
 
 
-def quiz_detail(request, slug):
-    """The quiz as one plain form; POSTing it scores the attempt once and shows the result."""
-    quiz = get_object_or_404(Quiz, slug=slug)
-    questions = quiz_questions(quiz)
-    if request.method != "POST":
-        return show_quiz(request, quiz, questions, quiz.new_token())
+# An attempt lives in the visitor's browser until it is sent: one cookie names it (a signed token,
+# which also seeds the order of its options) and another holds the answers ticked but not yet
+# checked, as form data (quiz.js writes it as they change; the form, when a question is checked
+# without JavaScript). Reload, Back, Forward, or coming back days later: the same order, the same ticks.
 
+
+def attempt_cookie(quiz):
+    return f"quiz-{quiz.slug}"
+
+
+def draft_cookie(quiz):
+    return f"quiz-{quiz.slug}-draft"
+
+
+def keep(response, quiz, signed, draft=None):
+    """Set the attempt's cookies on `response`; `draft`: {question: [options]} ticked, not checked."""
+    cookie = {"max_age": ATTEMPT_MAX_AGE, "path": quiz.get_absolute_url(), "samesite": "Lax"}
+    cookie["secure"] = settings.HTTPS
+    response.set_cookie(attempt_cookie(quiz), signed, httponly=True, **cookie)
+    if draft is not None:
+        pairs = [(q.field_name, o.key) for q, options in draft.items() for o in options]
+        response.set_cookie(draft_cookie(quiz), quote(urlencode(pairs), safe=""), **cookie)
+    return response
+
+
+def forget(response, quiz):
+    for name in (attempt_cookie(quiz), draft_cookie(quiz)):
+        response.delete_cookie(name, path=quiz.get_absolute_url(), samesite="Lax")
+    return response
+
+
+@never_cache
+def quiz_detail(request, slug):
+    """The quiz as one plain form. Sending it scores the attempt once and shows the result; a
+    question's "Check this answer" records that answer (the first one checked counts) and shows why."""
+    quiz = get_object_or_404(Quiz, slug=slug)
+    if request.method == "POST":
+        return answer_quiz(request, quiz)
+    questions = quiz_questions(quiz)
+    signed = request.COOKIES.get(attempt_cookie(quiz), "")
+    try:
+        token = quiz.read_token(signed)
+    except signing.BadSignature:
+        signed = quiz.new_token()
+        token = quiz.read_token(signed)
+    attempt = Attempt.objects.filter(quiz=quiz, token=token).first()
+    draft = read_draft(questions, QueryDict(unquote(request.COOKIES.get(draft_cookie(quiz), ""))))
+    response = show_quiz(request, quiz, questions, signed, attempt, draft, "unanswered" in request.GET)
+    return keep(response, quiz, signed)
+
+
+def answer_quiz(request, quiz):
+    """A POST of the quiz form: check one question (its button was pressed) or send them all."""
+    checking = request.POST.get("check")
+    if wait := wait_needed(request, "quiz-check" if checking else "quiz-send"):
+        return too_many(request, wait)
+    questions = quiz_questions(quiz)
     signed = request.POST.get("attempt", "")
     try:
         token = quiz.read_token(signed)
     except signing.BadSignature:
-        return show_quiz(
-            request,
-            quiz,
-            questions,
-            quiz.new_token(),
-            error="This quiz form has expired or was changed, so it could not be scored. Please answer again.",
-            status=400,
-        )
+        signed = quiz.new_token()
+        error = "This quiz form has expired or was changed, so it could not be scored. Please answer again."
+        response = show_quiz(request, quiz, questions, signed, None, {}, error=error, status=400)
+        return keep(response, quiz, signed, draft={})
     attempt = Attempt.objects.filter(quiz=quiz, token=token).first()
     if attempt and attempt.submitted:
-        messages.info(
-            request, "This attempt was already scored; here is its result. Retake the quiz to try again."
-        )
+        messages.info(request, "This attempt was already scored; here is its result.")
         return redirect(attempt)
-    locked = (
-        {a.question_id: list(a.chosen.all()) for a in attempt.answers.prefetch_related("chosen")}
-        if attempt
-        else {}
-    )
+    locked = attempt_choices(attempt)
     try:
         answers, missing = read_submission(questions, request.POST, locked)
+        question = checked_question(questions, checking) if checking else None
     except Malformed as e:
-        return show_quiz(request, quiz, questions, signed, error=str(e), status=400, locked=locked)
+        return show_quiz(request, quiz, questions, signed, attempt, {}, error=str(e), status=400)
+    draft = {q: answers[q.pk] for q in questions if q.pk in answers and q.pk not in locked}
+    if question:
+        if question.pk in answers:
+            attempt = attempt or Attempt.objects.get_or_create(quiz=quiz, token=token)[0]
+            record_answer(attempt, question, answers[question.pk])
+            draft.pop(question, None)
+            anchor = f"verdict-{question.key}"
+        else:
+            messages.error(request, "Choose an answer first, then check it.")
+            anchor = f"question-{question.key}"
+        return keep(redirect(f"{quiz.get_absolute_url()}#{anchor}"), quiz, signed, draft)
     if missing:
-        numbers = ", ".join(map(str, missing))
-        return show_quiz(
-            request,
-            quiz,
-            questions,
-            signed,
-            error=f"Answer every question to see your score. Not answered yet: {numbers}.",
-            missing=missing,
-            chosen=answers,
-            locked=locked,
-        )
+        numbers = ", ".join(str(n) for n, _ in missing)
+        messages.error(request, f"Answer every question to see your score. Not answered yet: {numbers}.")
+        url = f"{quiz.get_absolute_url()}?unanswered=1#question-{missing[0][1].key}"
+        return keep(redirect(url), quiz, signed, draft)
     attempt = attempt or Attempt.objects.get_or_create(quiz=quiz, token=token)[0]
     if not finish(attempt, questions, answers):
         messages.info(request, "This attempt was already scored; here is its result.")
-    return redirect(attempt)
+    # The cookie still names the sent attempt: Back shows its answers, locked, until "Start again".
+    response = redirect(attempt)
+    response.delete_cookie(draft_cookie(quiz), path=quiz.get_absolute_url(), samesite="Lax")
+    return response
 
 
-def show_quiz(request, quiz, questions, signed, error="", missing=(), chosen=None, locked=None, status=200):
+def checked_question(questions, key):
+    for question in questions:
+        if question.key == key:
+            return question
+    raise Malformed("The form checked a question that is not in this quiz.")
+
+
+def attempt_choices(attempt):
+    """{question pk: [options]} of the answers an attempt has recorded."""
+    if attempt is None:
+        return {}
+    return {a.question_id: list(a.chosen.all()) for a in attempt.answers.prefetch_related("chosen")}
+
+
+def show_quiz(request, quiz, questions, signed, attempt, draft, unanswered=False, error="", status=200):
     token = quiz.read_token(signed)
-    chosen = {**(chosen or {}), **(locked or {})}
+    answers = {a.question_id: a for a in attempt.answers.prefetch_related("chosen")} if attempt else {}
+    chosen = {pk: list(a.chosen.all()) for pk, a in answers.items()}
+    checked = [q for q in questions if q.pk in answers]
+    feedback = {i["question"].pk: i for i in feedback_items(checked, answers, chosen)} if checked else {}
     items = [
         {
             "number": number,
             "question": question,
             "options": question.shuffled_options(token),
-            "chosen": {o.pk for o in chosen.get(question.pk, [])},
-            "locked": question.pk in (locked or {}),
-            "missing": number in missing,
+            "chosen": {o.pk for o in chosen.get(question.pk) or draft.get(question.pk, [])},
+            "feedback": feedback.get(question.pk),
+            "missing": unanswered and question.pk not in chosen and question.pk not in draft,
         }
         for number, question in enumerate(questions, start=1)
     ]
-    return render(
-        request,
-        "quiz/quiz_detail.html",
-        {"nav": "quiz", "quiz": quiz, "items": items, "attempt": signed, "error": error},
-        status=status,
-    )
+    context = {
+        "nav": "quiz",
+        "quiz": quiz,
+        "items": items,
+        "attempt": signed,
+        "sent": attempt if attempt and attempt.submitted else None,
+        "checked": len(answers),
+        "error": error,
+        "draft_cookie": draft_cookie(quiz),
+        "cookie_age": int(ATTEMPT_MAX_AGE.total_seconds()),
+    }
+    return render(request, "quiz/quiz_detail.html", context, status=status)
 
 
 @require_POST
+def start_again(request, slug):
+    """A new attempt, with a new order: forget the one the cookies name."""
+    quiz = get_object_or_404(Quiz, slug=slug)
+    return forget(redirect(quiz), quiz)
+
+
+@require_POST
+@never_cache
 def check_answer(request, slug):
     """Instant feedback for one question (quiz.js). The first answer checked is the one scored."""
     quiz = get_object_or_404(Quiz, slug=slug)
+    if wait := wait_needed(request, "quiz-check"):
+        response = JsonResponse({"error": wait_message(wait)}, status=429)
+        response["Retry-After"] = str(wait)
+        return response
     try:
         token = quiz.read_token(request.POST.get("attempt", ""))
     except signing.BadSignature:
@@ -99,17 +195,14 @@ def check_answer(request, slug):
             {"error": "This quiz form has expired. Reload the page to start again."}, status=400
         )
     questions = quiz_questions(quiz)
-    key = request.POST.get("question", "")
-    found = [(n, q) for n, q in enumerate(questions, start=1) if q.key == key]
-    if not found:
-        return JsonResponse({"error": "That question is not in this quiz."}, status=400)
-    number, question = found[0]
     try:
+        question = checked_question(questions, request.POST.get("question", ""))
+        number = questions.index(question) + 1
         options = read_choice(question, number, request.POST.getlist(question.field_name))
     except Malformed as e:
         return JsonResponse({"error": str(e)}, status=400)
     if not options:
-        return JsonResponse({"error": "Choose an answer first."}, status=400)
+        return JsonResponse({"error": "Choose an answer first, then check it."}, status=400)
     attempt, _ = Attempt.objects.get_or_create(quiz=quiz, token=token)
     if attempt.submitted:
         return JsonResponse(
@@ -128,7 +221,8 @@ def check_answer(request, slug):
 
 
 def feedback_items(questions, answers, chosen):
-    """What the result page and instant feedback show for each question, with its cited rows."""
+    """What the result page and the feedback show for each question: the verdict, the chosen
+    options first, then the others and the comparison rows they rest on."""
     citations = Citation.objects.filter(option__question__in=questions).select_related("comparison", "aspect")
     by_option = {}
     for citation in citations:
@@ -143,11 +237,14 @@ def feedback_items(questions, answers, chosen):
             for citation in by_option.get(option.pk, []):
                 cited.setdefault((citation.comparison_id, citation.aspect_id), citation)
         answer = answers.get(question.pk)
+        options = [{"option": o, "chosen": o.pk in picked} for o in question.options.all()]
         items.append(
             {
                 "question": question,
                 "right": answer.correct if answer else False,
-                "options": [{"option": o, "chosen": o.pk in picked} for o in question.options.all()],
+                "best": [o for o in question.options.all() if o.correct],
+                "mine": [entry for entry in options if entry["chosen"]],
+                "others": [entry for entry in options if not entry["chosen"]],
                 "rows": [(c, rows[c.pk]) for c in cited.values()],
             }
         )
@@ -161,6 +258,9 @@ def quiz_result(request, slug, token):
     questions = quiz_questions(attempt.quiz)
     answers = {a.question_id: a for a in attempt.answers.prefetch_related("chosen")}
     chosen = {pk: list(a.chosen.all()) for pk, a in answers.items()}
+    items = feedback_items(questions, answers, chosen)
+    for number, item in enumerate(items, start=1):
+        item["number"] = number
     return render(
         request,
         "quiz/quiz_result.html",
@@ -168,7 +268,8 @@ def quiz_result(request, slug, token):
             "nav": "quiz",
             "quiz": attempt.quiz,
             "attempt": attempt,
-            "items": feedback_items(questions, answers, chosen),
+            "items": items,
+            "missed": [item for item in items if not item["right"]],
         },
     )
 

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from glossary.content import ContentError, EditConflict, display_path, load_content
+from glossary.quiz.models import Attempt
 
 
 class Command(BaseCommand):
@@ -56,6 +57,9 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS("Everything was already up to date."))
         elif not dry_run:
             self.stdout.write(self.style.SUCCESS("Content loaded."))
+        # Every release loads content: a good moment to tidy (prune_attempts, also run from cron).
+        if not dry_run and (removed := Attempt.objects.prune()):
+            self.stdout.write(f"Removed {removed} quiz attempts never sent, older than their token.")
 
 
 def describe(counts):
