@@ -229,9 +229,14 @@ class TermQuerySet(models.QuerySet):
         )
 
     def link_targets(self, slugs):
-        """{slug: LinkTarget} for the given slugs, in one query."""
+        """{slug: LinkTarget} for the given slugs, in one query; a second for any not found, which
+        may be former slugs (a text a file owns keeps a renamed term's old slug until exported)."""
         terms = self.filter(slug__in=slugs).only("slug", "title", "abbreviation")
-        return {t.slug: t.link_target() for t in terms}
+        found = {t.slug: t.link_target() for t in terms}
+        if missing := set(slugs) - set(found):
+            former = FormerSlug.objects.filter(slug__in=missing).select_related("term")
+            found |= {f.slug: f.term.link_target() for f in former}
+        return found
 
     def related_to(self, term):
         """Terms related to `term` in either direction: those it lists and those that list it.
@@ -337,6 +342,9 @@ class Term(FromFile):
             self.follow_rename(renamed_from)
         if any(saved.get(name) not in (None, getattr(self, name)) for name in saved):
             rerender(linking_to([self.slug]))
+            from glossary.quiz.models import Advisor
+
+            Advisor.objects.render_links_to({self.slug, renamed_from} - {None})
         self._saved_names = {name: getattr(self, name) for name in ("slug", "title", "abbreviation")}
         from glossary.search import index_terms
 
@@ -402,7 +410,7 @@ class Term(FromFile):
         link = f"[[{self.slug}"
         advisors = [
             a for a in Advisor.objects.all()
-            if any(p["term"] == self.slug for p in a.partners) or any(link in r["because"] for r in a.rules)
+            if any(p.get("term") == self.slug for p in a.partners) or any(link in r["because"] for r in a.rules)
         ]  # fmt: skip
         return [
             *(f"Comparison: {c} (change its terms first)" for c in Comparison.objects.filter(terms=self)),

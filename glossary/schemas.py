@@ -173,7 +173,14 @@ AdvisorQuestion = schema(
     options=(list[schema("AdvisorAnswer", Advisor, id=(str, ...), text=(str, ...))], ...),
 )
 Partner = schema(
-    "Partner", Advisor, id=(str, ...), term=(TermSlug, ...), name=(str, ...), ask=(list[str], [])
+    "Partner",
+    Advisor,
+    id=(str, ...),
+    term=(TermSlug | None, None),
+    name=(str, ...),
+    summary=(str, ""),
+    ask_heading=(str, "What to ask a prospective partner"),
+    ask=(list[str], []),
 )
 Rule = schema(
     "Rule",

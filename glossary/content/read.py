@@ -321,7 +321,8 @@ def check(content, problems):
                 problems.add(file, ("bands", i, "to"), message)
     if file := content.advisor:
         for i, partner in enumerate(file.data.partners):
-            term(file, ("partners", i, "term"), partner.term)
+            if partner.term:
+                term(file, ("partners", i, "term"), partner.term)
         check_advisor(file, {c.slug for c in content.comparisons}, problems)
 
 

@@ -277,6 +277,15 @@ class AdvisorQuerySet(models.QuerySet):
         self.update_or_create(slug=ADVISOR_SLUG, defaults=values)
         return "updated" if current else "created"
 
+    def render_links_to(self, slugs):
+        """Render the rules again where they link to one of these terms (renamed or retitled in the
+        admin). The texts stay as advisor.yml has them: an old slug still finds its renamed term."""
+        for advisor in self:
+            if any(f"[[{slug}" in rule["because"] for rule in advisor.rules for slug in slugs):
+                for rule in advisor.rules:
+                    rule["because_html"] = render_from_database(rule["because"]).html
+                advisor.save(update_fields=["rules", "updated"])
+
 
 ADVISOR_SLUG = "partner"
 

@@ -297,8 +297,8 @@ def advisor(request):
     if rule:
         by_id = {p["id"]: p for p in advisor.partners}
         chosen = [by_id[p] for p in rule["recommend"]]
-        terms = Term.objects.in_bulk([p["term"] for p in chosen], field_name="slug")
-        partners = [{**p, "term": terms.get(p["term"])} for p in chosen]
+        terms = Term.objects.in_bulk([p["term"] for p in chosen if p.get("term")], field_name="slug")
+        partners = [{**p, "term": terms.get(p.get("term"))} for p in chosen]
         comparisons = Comparison.objects.filter(slug__in=rule["compare"]).only("slug", "title", "summary")
     return render(
         request,
