@@ -321,7 +321,7 @@ def test_missing_answers_are_named_and_choices_kept(client, quiz):
 
     response = client.post("/quiz/which-fits/", {"attempt": signed, "q-capsules": "cmo"})
     assert response.status_code == 302
-    assert response["Location"] == "/quiz/which-fits/?unanswered=1#question-trial-monitoring"
+    assert response["Location"] == "/quiz/which-fits/?unanswered=all#question-trial-monitoring"
     html = client.get(response["Location"]).content.decode()
 
     assert "Not answered yet: 1, 3." in html
@@ -585,7 +585,9 @@ def test_checking_without_an_answer_says_so(client, quiz):
 
     response = client.post(URL, {"attempt": signed, "check": "capsules"}, follow=True)
 
-    assert "Choose an answer first, then check it." in response.content.decode()
+    html = response.content.decode()
+    assert "Choose an answer to question 2, then check it." in html
+    assert html.count('class="question question-missing"') == 1 and 'id="missing-capsules"' in html
     assert not Answer.objects.exists()
 
 
@@ -720,3 +722,13 @@ def test_prune_removes_only_unsent_attempts_past_their_token_age(quiz, capsys):
     assert set(Attempt.objects.values_list("token", flat=True)) == {"sent", "fresh"}
     assert "Removed 1 unsent quiz attempt." in capsys.readouterr().out
     assert fresh.pk
+
+
+def test_the_real_quiz_says_choose_all_once_per_question_and_that_the_first_check_counts(client, glossary):
+    html = client.get(URL).content.decode()
+
+    choose_all_questions = set(re.findall(r'type="checkbox" name="([\w-]+)"', html))
+    assert len(choose_all_questions) == 5
+    assert html.count("Choose all that apply") == len(choose_all_questions)
+    assert "The first answer you check is the one that counts" in html
+    assert html.index("The first answer you check") < html.index("Check this answer</button>")

@@ -74,7 +74,8 @@ def quiz_detail(request, slug):
         token = quiz.read_token(signed)
     attempt = Attempt.objects.filter(quiz=quiz, token=token).first()
     draft = read_draft(questions, QueryDict(unquote(request.COOKIES.get(draft_cookie(quiz), ""))))
-    response = show_quiz(request, quiz, questions, signed, attempt, draft, "unanswered" in request.GET)
+    # ?unanswered=all after sending with questions unanswered; =<key> after checking one unanswered.
+    response = show_quiz(request, quiz, questions, signed, attempt, draft, request.GET.get("unanswered"))
     return keep(response, quiz, signed)
 
 
@@ -110,13 +111,18 @@ def answer_quiz(request, quiz):
             draft.pop(question, None)
             anchor = f"verdict-{question.key}"
         else:
-            messages.error(request, "Choose an answer first, then check it.")
+            messages.error(
+                request, f"Choose an answer to question {questions.index(question) + 1}, then check it."
+            )
             anchor = f"question-{question.key}"
+            return keep(
+                redirect(f"{quiz.get_absolute_url()}?unanswered={question.key}#{anchor}"), quiz, signed, draft
+            )
         return keep(redirect(f"{quiz.get_absolute_url()}#{anchor}"), quiz, signed, draft)
     if missing:
         numbers = ", ".join(str(n) for n, _ in missing)
         messages.error(request, f"Answer every question to see your score. Not answered yet: {numbers}.")
-        url = f"{quiz.get_absolute_url()}?unanswered=1#question-{missing[0][1].key}"
+        url = f"{quiz.get_absolute_url()}?unanswered=all#question-{missing[0][1].key}"
         return keep(redirect(url), quiz, signed, draft)
     attempt = attempt or Attempt.objects.get_or_create(quiz=quiz, token=token)[0]
     if not finish(attempt, questions, answers):
@@ -141,7 +147,7 @@ def attempt_choices(attempt):
     return {a.question_id: list(a.chosen.all()) for a in attempt.answers.prefetch_related("chosen")}
 
 
-def show_quiz(request, quiz, questions, signed, attempt, draft, unanswered=False, error="", status=200):
+def show_quiz(request, quiz, questions, signed, attempt, draft, unanswered=None, error="", status=200):
     token = quiz.read_token(signed)
     answers = {a.question_id: a for a in attempt.answers.prefetch_related("chosen")} if attempt else {}
     chosen = {pk: list(a.chosen.all()) for pk, a in answers.items()}
@@ -154,7 +160,9 @@ def show_quiz(request, quiz, questions, signed, attempt, draft, unanswered=False
             "options": question.shuffled_options(token),
             "chosen": {o.pk for o in chosen.get(question.pk) or draft.get(question.pk, [])},
             "feedback": feedback.get(question.pk),
-            "missing": unanswered and question.pk not in chosen and question.pk not in draft,
+            "missing": unanswered in ("all", question.key)
+            and question.pk not in chosen
+            and question.pk not in draft,
         }
         for number, question in enumerate(questions, start=1)
     ]
