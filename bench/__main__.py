@@ -73,6 +73,7 @@ def main():
         run("Loading content", "bench.load", "--sizes", *args.sizes),
         run("Search", "bench.search", "--sizes", *args.sizes),
         run("Pages under load", "bench.pages", "--sizes", *args.sizes),
+        run("Quiz takers at once", "bench.quiz"),
         run("Lighthouse", "bench.lighthouse"),
     ]
     if args.no_write:

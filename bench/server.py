@@ -33,12 +33,14 @@ def free_port():
 
 
 class Gunicorn:
-    """gunicorn with the project's gunicorn.conf.py and 2 workers on 127.0.0.1, stopped with SIGTERM."""
+    """gunicorn with the project's gunicorn.conf.py on 127.0.0.1 (2 workers by default), stopped with SIGTERM."""
 
-    def __init__(self, work, cache_url="", own_site_url=False):
-        """`own_site_url`: SITE_URL is the server's own address (canonical links point at it)."""
+    def __init__(self, work, cache_url="", own_site_url=False, workers=2, behind_proxy=False):
+        """`own_site_url`: SITE_URL is the server's own address (canonical links point at it);
+        `behind_proxy`: clients are told apart by X-Forwarded-For, as behind a load balancer."""
         self.base = f"http://127.0.0.1:{free_port()}"
-        env = {**environment(work, cache_url), "BIND": self.base[7:], "WEB_CONCURRENCY": "2"}
+        env = {**environment(work, cache_url), "BIND": self.base[7:], "WEB_CONCURRENCY": str(workers)}
+        env["BEHIND_PROXY"] = "1" if behind_proxy else "0"
         if own_site_url:
             env["SITE_URL"] = self.base
         self.log = open(work / "gunicorn.log", "ab")  # closed in stop()
