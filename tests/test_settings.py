@@ -5,6 +5,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -69,3 +71,34 @@ def test_an_https_site_url_passes_the_deployment_checks():
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "cache_url, counted_in",
+    [
+        ("", "LocMemCache"),
+        ("locmem://", "LocMemCache"),
+        ("dummy://", "LocMemCache"),  # the page cache may be off; the rate limits still count
+        ("redis://127.0.0.1:6379/0", "RedisCache"),
+    ],
+)
+def test_every_cache_setting_passes_the_deployment_checks_and_keeps_rate_limits(cache_url, counted_in):
+    environment = {
+        "PATH": os.environ["PATH"],
+        "SECRET_KEY": "k3y-" + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOP",
+        "SITE_URL": "https://glossary.example.org",
+        "CACHE_URL": cache_url,
+    }
+    check = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+    )
+    limits = django(
+        "from django.conf import settings; print(settings.CACHES['limits']['BACKEND'])", **environment
+    )
+
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert limits.stdout.strip().endswith(counted_in)
