@@ -284,3 +284,15 @@ def test_a_question_deleted_in_the_admin_leaves_its_quiz_file_and_stays_gone(aut
     assert "id: many-trial-sites" in text
     assert not load_content(authored).changed
     assert not Question.objects.filter(key="formulation-still-changing").exists()
+
+
+def test_the_quiz_file_is_already_in_the_form_export_writes(authored):
+    from glossary.quiz.models import Quiz
+
+    before = read_tree(authored)
+    Quiz.objects.update(edited=timezone.now())  # as if saved in the admin without a change
+
+    result = export_content(authored)
+
+    assert [str(p) for p in result.written] == ["quizzes/which-fits.md"]
+    assert read_tree(authored) == before
