@@ -12,6 +12,7 @@
 import reversion
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.template.response import TemplateResponse
@@ -94,8 +95,31 @@ class EntryAdmin(CompareVersionAdmin):
             keep_loaded_version(self.owner(entry))
         return super().change_view(request, object_id, *args, **kwargs)
 
-    def revision_view(self, request, *args, **kwargs):
-        return self.locked(request, super().revision_view, *args, **kwargs)
+    # django-reversion checks permissions on the model for the history list only, and
+    # reversion-compare not at all: every view of an entry's versions asks here, for that entry.
+
+    def allowed(self, request, object_id, change=False):
+        entry = self.get_object(request, unquote(object_id))
+        may = self.has_change_permission if change else self.has_view_or_change_permission
+        if entry is None or not may(request, entry):
+            raise PermissionDenied
+
+    def history_view(self, request, object_id, *args, **kwargs):
+        self.allowed(request, object_id)
+        return super().history_view(request, object_id, *args, **kwargs)
+
+    def compare_view(self, request, object_id, *args, **kwargs):
+        self.allowed(request, object_id)
+        return super().compare_view(request, object_id, *args, **kwargs)
+
+    def revision_view(self, request, object_id, *args, **kwargs):
+        self.allowed(request, object_id, change=True)
+        return self.locked(request, super().revision_view, object_id, *args, **kwargs)
+
+    def recover_view(self, request, *args, **kwargs):
+        if not self.has_add_permission(request) or not self.has_change_permission(request):
+            raise PermissionDenied
+        return self.locked(request, super().recover_view, *args, **kwargs)
 
     def delete_view(self, request, *args, **kwargs):
         return self.locked(request, super().delete_view, *args, **kwargs)

@@ -1,0 +1,88 @@
+"""Production's doors, tried as an attacker and an operator would: each test here failed before its fix."""
+
+import csv
+import io
+import re
+
+import pytest
+from django.contrib.auth.models import Permission, User
+from django.test import Client
+from reversion.models import Version
+
+from glossary.models import Comparison, Term
+from glossary.quiz.models import Question, Quiz
+from tests.conftest import term_form
+
+# History, compare and revert: only for those who may see (or change) that entry
+
+
+@pytest.fixture
+def versions(authored, editor):
+    """Two versions of the CMO entry, saved by the editor."""
+    cmo = Term.objects.get(slug="cmo")
+    for summary in ("A contract manufacturer, first edit.", "A contract manufacturer, second edit."):
+        cmo = Term.objects.get(slug="cmo")
+        assert editor.post(f"/admin/glossary/term/{cmo.pk}/change/", term_form(cmo, summary=summary)).status_code == 302
+    return cmo, list(Version.objects.get_for_object(cmo).order_by("pk"))
+
+
+def staff(*permissions):
+    user = User.objects.create_user("staff-" + "-".join(permissions) or "none", password="a-long-password")
+    user.is_staff = True
+    user.save()
+    user.user_permissions.set(Permission.objects.filter(codename__in=permissions))
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def history_urls(model, pk, versions):
+    base = f"/admin/{model._meta.app_label}/{model._meta.model_name}/{pk}/history/"
+    first, second = versions[0].pk, versions[-1].pk
+    return {
+        "history": base,
+        "compare": f"{base}compare/?version_id1={first}&version_id2={second}",
+        "revision": f"{base}{first}/",
+    }
+
+
+def test_staff_without_permissions_see_no_history_diff_or_revision(versions):
+    cmo, kept = versions
+    nobody = staff()
+
+    for name, url in history_urls(Term, cmo.pk, kept).items():
+        response = nobody.get(url)
+        assert response.status_code == 403, name
+        assert b"first edit" not in response.content and b"editor" not in response.content
+
+
+@pytest.mark.parametrize(
+    "model, lookup",
+    [(Comparison, {"slug": "cro-vs-cmo"}), (Quiz, {"slug": "which-fits"}), (Question, {"key": "many-trial-sites"})],
+)
+def test_every_model_with_history_guards_its_versions(authored, editor, model, lookup):
+    import reversion
+
+    entry = model.objects.get(**lookup)
+    for _ in range(2):
+        with reversion.create_revision():
+            entry.save()
+    kept = list(Version.objects.get_for_object(entry).order_by("pk"))
+    nobody = staff()
+
+    for name, url in history_urls(model, entry.pk, kept).items():
+        assert nobody.get(url).status_code == 403, (model, name)
+        assert editor.get(url).status_code == 200, (model, name)
+
+
+def test_view_permission_shows_history_and_diffs_but_not_revert(versions):
+    cmo, kept = versions
+    viewer = staff("view_term")
+    urls = history_urls(Term, cmo.pk, kept)
+
+    assert viewer.get(urls["history"]).status_code == 200
+    compare = viewer.get(urls["compare"])
+    assert compare.status_code == 200 and b"second edit" in compare.content
+    assert viewer.get(urls["revision"]).status_code == 403
+    assert viewer.post(urls["revision"], {}).status_code == 403
+    assert Term.objects.get(slug="cmo").summary == "A contract manufacturer, second edit."
