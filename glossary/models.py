@@ -63,6 +63,11 @@ def summary_at_most(max_length, name):
     )
 
 
+# The longest body an entry may have (characters): ten times the longest written so far. Rendering
+# and linking grow with the text; the admin's live preview refuses more, with this number.
+MAX_BODY = 100_000
+
+
 class FromFile(models.Model):
     """Where an entry came from, so that a load never silently overwrites an edit made in the admin.
 
@@ -217,7 +222,16 @@ class TermQuerySet(models.QuerySet):
         grams = {
             " ".join(tokens[i : i + n]) for n in range(1, MAX_NAME_WORDS + 1) for i in range(len(tokens))
         }
-        names = SearchName.objects.filter(key__in=grams).select_related("term")
+        # In batches: a long text has more word sequences than a query may have parameters
+        # (PostgreSQL takes 65,535; a 100,000-character body can have 90,000 sequences).
+        grams = sorted(grams)
+        names = [
+            name
+            for start in range(0, len(grams), 10_000)
+            for name in SearchName.objects.filter(key__in=grams[start : start + 10_000]).select_related(
+                "term"
+            )
+        ]
         return Mentions(
             (
                 n.name,
@@ -282,6 +296,7 @@ class Term(FromFile):
     )
     body = models.TextField(
         blank=True,
+        max_length=MAX_BODY,
         help_text="Markdown. Start headings at ##. Link terms with [[slug]] or [[slug|your words]].",
     )
     body_html = models.TextField(blank=True, editable=False)
@@ -714,7 +729,9 @@ class Comparison(FromFile):
     summary = models.TextField(
         max_length=400, help_text="One or two plain sentences: the difference in short."
     )
-    body = models.TextField(blank=True, help_text="The narrative. Markdown; link terms with [[slug]].")
+    body = models.TextField(
+        blank=True, max_length=MAX_BODY, help_text="The narrative. Markdown; link terms with [[slug]]."
+    )
     body_html = models.TextField(blank=True, editable=False)
     terms = models.ManyToManyField(Term, through="ComparisonTerm", related_name="comparisons")
     aspects = models.ManyToManyField(Aspect, through="ComparisonAspect", related_name="comparisons")

@@ -207,9 +207,8 @@ STORAGES = {
 # Where the loader reads content from when no path is given.
 CONTENT_DIR = Path(env("CONTENT_DIR", str(BASE_DIR / "content")))
 
-# django-markdownx: the admin editor's preview uses the same renderer as published pages, so the
-# preview shows exactly what will be published. Its endpoints are mounted staff-only in urls.py.
-MARKDOWNX_MARKDOWNIFY_FUNCTION = "glossary.rendering.render_preview"
+# django-markdownx's editor posts to these; views.markdown_preview answers with the renderer of
+# published pages (so the preview shows exactly what will be published), to editors only.
 MARKDOWNX_URLS_PATH = "/editor/markdownify/"
 MARKDOWNX_UPLOAD_URLS_PATH = "/editor/upload/"
 

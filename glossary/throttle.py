@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 def client_address(request):
     """The visitor's address: REMOTE_ADDR, or with PROXY_HOPS trusted proxies in front, the address
     the outermost of them saw (counted from the right of X-Forwarded-For: entries further left are
-    whatever the client chose to send)."""
+    whatever the client chose to send). None when there is no valid address (a request made in code)."""
     address = request.META.get("REMOTE_ADDR", "")
     if settings.PROXY_HOPS:
         forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
@@ -26,15 +26,15 @@ def client_address(request):
     try:
         return str(ipaddress.ip_address(address))
     except ValueError:
-        return "unknown"
+        return None
 
 
 def client_network(request):
     """What a limit counts by: the address, or for IPv6 its /64 (one household or one host)."""
-    address = ipaddress.ip_address(a) if (a := client_address(request)) != "unknown" else None
-    if address and address.version == 6:
+    address = client_address(request)
+    if address and ipaddress.ip_address(address).version == 6:
         return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return str(address or "unknown")
+    return address or "unknown"
 
 
 def wait_needed(request, scope):

@@ -3,6 +3,7 @@ import string
 
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import Count
@@ -11,10 +12,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import strip_tags
-from markdownx.views import MarkdownifyView
+from django.views.decorators.http import require_POST
 
 from glossary.models import (
     CORE_SLUGS,
+    MAX_BODY,
     MAX_COMPARED,
     Aspect,
     Category,
@@ -26,6 +28,7 @@ from glossary.models import (
     alphabetical,
     comparison_rows,
 )
+from glossary.rendering import render_preview
 from glossary.search import highlight, search, suggestions, words
 from glossary.timeline import timeline
 
@@ -218,11 +221,27 @@ def term_detail(request, slug):
     )
 
 
-# The admin editor's endpoints (django-markdownx). The library mounts them for anyone; here they
-# are for staff only, and image upload is switched off because entries have no images.
+# The admin editor's endpoints (django-markdownx). The library mounts them for anyone; here the
+# preview is for those who may change an entry, and image upload is off: entries have no images.
+
+# Whoever holds one of these may edit a text the editor previews.
+EDITING = ["glossary.change_term", "glossary.change_comparison", "quiz.change_quiz", "quiz.change_question"]
 
 
-markdown_preview = staff_member_required(MarkdownifyView.as_view())
+@require_POST
+def markdown_preview(request):
+    """The editor's live preview of `content`, rendered as the page will show it. A refusal is a 200
+    with the reason as the preview: django-markdownx's widget shows nothing for an error status."""
+    user = request.user
+    if not (user.is_active and user.is_staff and any(user.has_perm(p) for p in EDITING)):
+        raise PermissionDenied
+    text = request.POST.get("content", "")
+    if len(text) > MAX_BODY:
+        return HttpResponse(
+            f'<p class="errornote">No preview: this text has {len(text):,} characters, and an entry '
+            f"may have at most {MAX_BODY:,}. Shorten it, or split it into two entries.</p>"
+        )
+    return HttpResponse(render_preview(text))
 
 
 @staff_member_required

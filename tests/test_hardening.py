@@ -22,7 +22,10 @@ def versions(authored, editor):
     cmo = Term.objects.get(slug="cmo")
     for summary in ("A contract manufacturer, first edit.", "A contract manufacturer, second edit."):
         cmo = Term.objects.get(slug="cmo")
-        assert editor.post(f"/admin/glossary/term/{cmo.pk}/change/", term_form(cmo, summary=summary)).status_code == 302
+        assert (
+            editor.post(f"/admin/glossary/term/{cmo.pk}/change/", term_form(cmo, summary=summary)).status_code
+            == 302
+        )
     return cmo, list(Version.objects.get_for_object(cmo).order_by("pk"))
 
 
@@ -58,7 +61,11 @@ def test_staff_without_permissions_see_no_history_diff_or_revision(versions):
 
 @pytest.mark.parametrize(
     "model, lookup",
-    [(Comparison, {"slug": "cro-vs-cmo"}), (Quiz, {"slug": "which-fits"}), (Question, {"key": "many-trial-sites"})],
+    [
+        (Comparison, {"slug": "cro-vs-cmo"}),
+        (Quiz, {"slug": "which-fits"}),
+        (Question, {"key": "many-trial-sites"}),
+    ],
 )
 def test_every_model_with_history_guards_its_versions(authored, editor, model, lookup):
     import reversion
@@ -86,3 +93,66 @@ def test_view_permission_shows_history_and_diffs_but_not_revert(versions):
     assert viewer.get(urls["revision"]).status_code == 403
     assert viewer.post(urls["revision"], {}).status_code == 403
     assert Term.objects.get(slug="cmo").summary == "A contract manufacturer, second edit."
+
+
+# The editor's live preview: for editors, within a limit, never a 500
+
+
+def test_the_preview_is_only_for_those_who_may_edit_an_entry(editor, db):
+    assert Client().post("/editor/markdownify/", {"content": "x"}).status_code in (302, 403)
+    assert staff().post("/editor/markdownify/", {"content": "**x**"}).status_code == 403
+    assert staff("view_term").post("/editor/markdownify/", {"content": "**x**"}).status_code == 403
+    response = staff("change_comparison").post("/editor/markdownify/", {"content": "**x**"})
+    assert response.status_code == 200 and "<strong>x</strong>" in response.content.decode()
+
+
+def test_a_body_over_the_limit_gets_a_message_in_the_preview_pane(editor, glossary):
+    from glossary.models import MAX_BODY
+
+    text = "A [[cmo]] makes drugs for a CRO and a CDMO. " * (MAX_BODY // 40)
+    assert len(text) > MAX_BODY
+
+    response = editor.post("/editor/markdownify/", {"content": text})
+
+    assert response.status_code == 200
+    assert f"at most {MAX_BODY:,}" in response.content.decode()
+
+
+def test_the_longest_allowed_body_previews_without_error(editor, glossary):
+    from glossary.models import MAX_BODY
+
+    words = "A [[cmo]] or a [[cdmo|CDMO]] makes drugs; a CRO runs trials under GCP. [[x-no-such-term]] "
+    text = (words * (MAX_BODY // len(words)))[:MAX_BODY]
+
+    response = editor.post("/editor/markdownify/", {"content": text})
+
+    assert response.status_code == 200
+    assert 'href="/terms/cmo/"' in response.content.decode()
+
+
+def test_a_body_over_the_limit_cannot_be_saved_either(editor, glossary):
+    from glossary.models import MAX_BODY
+
+    cmo = Term.objects.get(slug="cmo")
+
+    response = editor.post(
+        f"/admin/glossary/term/{cmo.pk}/change/", term_form(cmo, body="x" * (MAX_BODY + 1))
+    )
+
+    assert response.status_code == 200
+    assert f"at most {MAX_BODY}" in response.content.decode().replace(",", "")
+
+
+def test_a_long_body_of_many_different_words_previews_and_saves_on_every_database(editor, glossary):
+    import random
+    import string
+
+    from glossary.models import MAX_BODY
+
+    rnd = random.Random(1)
+    text = " ".join("".join(rnd.choices(string.ascii_lowercase, k=rnd.randint(2, 9))) for _ in range(20_000))
+    text = text[:MAX_BODY]
+    cmo = Term.objects.get(slug="cmo")
+
+    assert editor.post("/editor/markdownify/", {"content": text}).status_code == 200
+    assert editor.post(f"/admin/glossary/term/{cmo.pk}/change/", term_form(cmo, body=text)).status_code == 302

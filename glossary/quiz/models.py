@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from glossary.models import (
+    MAX_BODY,
     Aspect,
     Comparison,
     ComparisonTerm,
@@ -37,7 +38,9 @@ class Quiz(FromFile):
     slug = models.SlugField(unique=True, validators=[validate_slug])
     title = models.CharField(max_length=200)
     summary = models.TextField(max_length=400)
-    body = models.TextField(blank=True, help_text="The introduction above the questions. Markdown.")
+    body = models.TextField(
+        blank=True, max_length=MAX_BODY, help_text="The introduction above the questions. Markdown."
+    )
     body_html = models.TextField(blank=True, editable=False)
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
