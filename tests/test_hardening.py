@@ -156,3 +156,58 @@ def test_a_long_body_of_many_different_words_previews_and_saves_on_every_databas
 
     assert editor.post("/editor/markdownify/", {"content": text}).status_code == 200
     assert editor.post(f"/admin/glossary/term/{cmo.pk}/change/", term_form(cmo, body=text)).status_code == 302
+
+
+# The login lockout: keyed on the real client and the username together, of a fixed, stated length
+
+
+def login(address, password, forwarded=None):
+    headers = (
+        {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": forwarded or address}
+        if forwarded is not None
+        else {"REMOTE_ADDR": address}
+    )
+    return Client(**headers).post("/admin/login/?next=/admin/", {"username": "editor", "password": password})
+
+
+def test_a_locked_out_editor_sees_how_long_and_what_to_do(db):
+    User.objects.create_superuser("editor", "e@example.org", "the-right-password")
+    for _ in range(5):
+        login("192.0.2.7", "wrong")
+
+    response = login("192.0.2.7", "the-right-password")
+
+    html = response.content.decode()
+    assert response.status_code == 429
+    assert "<h1>Sign-in paused</h1>" in html and "for 15 minutes" in html
+    assert "manage.py axes_reset_username editor" in html
+    assert 'href="/static/' in html  # the site's own page, styled
+
+
+def test_the_lockout_lasts_a_fixed_time_whatever_is_tried_meanwhile(db):
+    from datetime import timedelta
+
+    from axes.models import AccessAttempt
+
+    User.objects.create_superuser("editor", "e@example.org", "the-right-password")
+    for _ in range(5):
+        login("192.0.2.7", "wrong")
+    started = AccessAttempt.objects.get().attempt_time
+
+    for password in ("wrong", "the-right-password", "wrong"):
+        assert login("192.0.2.7", password).status_code == 429
+    assert AccessAttempt.objects.get().attempt_time == started
+    AccessAttempt.objects.update(attempt_time=started - timedelta(minutes=16))
+
+    assert login("192.0.2.7", "the-right-password").status_code == 302
+
+
+def test_failures_from_one_visitor_behind_the_proxy_never_lock_out_another(db, settings):
+    settings.PROXY_HOPS = 1
+    User.objects.create_superuser("editor", "e@example.org", "the-right-password")
+    for _ in range(12):
+        # The attacker forges X-Forwarded-For; the proxy appends the address it saw.
+        login("203.0.113.9", "wrong", forwarded="192.0.2.1, 203.0.113.9")
+
+    assert login("198.51.100.4", "the-right-password", forwarded="198.51.100.4").status_code == 302
+    assert login("203.0.113.9", "the-right-password", forwarded="192.0.2.1, 203.0.113.9").status_code == 429

@@ -27,3 +27,9 @@ def meta_description(text, title=""):
     if title:
         tags.append(f'<meta property="og:title" content="{escape(title)}">')
     return mark_safe("\n  ".join(tags))
+
+
+@register.filter
+def in_minutes(delta):
+    """A timedelta as a whole number of minutes (the login lockout's length)."""
+    return round(delta.total_seconds() / 60)
