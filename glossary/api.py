@@ -2,6 +2,7 @@
 
 import csv
 
+from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 
@@ -20,7 +21,7 @@ def term_data(term, request):
         "related": sorted({t.slug for t in term.related.all()}),
         "sources": [{"title": s.title, "url": s.url} for s in term.sources.all()],
         "reviewed": term.reviewed.isoformat() if term.reviewed else None,
-        "url": request.build_absolute_uri(term.get_absolute_url()),
+        "url": settings.SITE_URL + term.get_absolute_url(),
     }
 
 
@@ -54,10 +55,19 @@ CSV_COLUMNS = [
 ]
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP, "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value):
+    """A cell a spreadsheet shows as text: one that would start a formula gets a leading quote."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def terms_csv(request):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="glossary-terms.csv"'
-    writer = csv.DictWriter(response, fieldnames=CSV_COLUMNS)
+    writer = csv.DictWriter(response, fieldnames=CSV_COLUMNS, quoting=csv.QUOTE_ALL)
     writer.writeheader()
     for term in terms_for_export():
         row = term_data(term, request)
@@ -66,5 +76,5 @@ def terms_csv(request):
         row["related"] = " | ".join(row["related"])
         row["sources"] = " | ".join(s["url"] for s in row["sources"])
         row["reviewed"] = row["reviewed"] or ""
-        writer.writerow(row)
+        writer.writerow({column: spreadsheet_safe(value) for column, value in row.items()})
     return response

@@ -1,9 +1,10 @@
-"""Site-wide response policies: the Content Security Policy, and the cache of public pages."""
+"""Site-wide policies: the health check, the Content Security Policy, and the cache of public pages."""
 
 import hashlib
 
 from django.core.cache import cache
-from django.http import HttpResponseNotModified
+from django.db import DatabaseError, connection
+from django.http import HttpResponseNotModified, JsonResponse
 from django.utils.http import http_date
 
 from glossary.models import ContentVersion
@@ -26,6 +27,31 @@ CONTENT_SECURITY_POLICY = "; ".join(
 # The admin and its editor are Django's and django-markdownx's pages, with their own inline code.
 UNCACHED_PREFIXES = ("/admin/", "/editor/", "/healthz")
 PAGE_TIMEOUT = 60 * 60 * 24
+
+
+class HealthCheckMiddleware:
+    """GET /healthz, for load balancers: 200 when this instance reaches its database, 503 when not.
+
+    First in MIDDLEWARE, so it answers before anything reads the Host header or the scheme: a
+    balancer asks each instance by its own address, over plain HTTP, and must not get a 400 (host
+    not allowed) or a 301 (to https). No other path is answered this way.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info != "/healthz" or request.method not in ("GET", "HEAD"):
+            return self.get_response(request)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+        except DatabaseError:
+            response = JsonResponse({"status": "error", "database": "unreachable"}, status=503)
+        else:
+            response = JsonResponse({"status": "ok", "database": "ok"})
+        response["Cache-Control"] = "no-store"
+        return response
 
 
 class ContentSecurityPolicyMiddleware:

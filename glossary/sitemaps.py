@@ -1,3 +1,6 @@
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
@@ -5,7 +8,17 @@ from glossary.models import Comparison, Term
 from glossary.quiz.models import Quiz
 
 
-class PageSitemap(Sitemap):
+class SiteSitemap(Sitemap):
+    """Addresses on SITE_URL, whatever Host the request came with: the sitemap is cached for all."""
+
+    def get_protocol(self, protocol=None):
+        return urlsplit(settings.SITE_URL).scheme
+
+    def get_domain(self, site=None):
+        return urlsplit(settings.SITE_URL).netloc
+
+
+class PageSitemap(SiteSitemap):
     def items(self):
         return [
             "glossary:home",
@@ -20,7 +33,7 @@ class PageSitemap(Sitemap):
         return reverse(item)
 
 
-class TermSitemap(Sitemap):
+class TermSitemap(SiteSitemap):
     def items(self):
         return Term.objects.only("slug", "updated")
 
@@ -28,7 +41,7 @@ class TermSitemap(Sitemap):
         return term.updated
 
 
-class ComparisonSitemap(Sitemap):
+class ComparisonSitemap(SiteSitemap):
     def items(self):
         return Comparison.objects.only("slug", "updated")
 
@@ -36,7 +49,7 @@ class ComparisonSitemap(Sitemap):
         return comparison.updated
 
 
-class QuizSitemap(Sitemap):
+class QuizSitemap(SiteSitemap):
     def items(self):
         return Quiz.objects.only("slug", "updated")
 

@@ -20,7 +20,6 @@ glossary_patterns = [
     path("api/terms.csv", api.terms_csv, name="api_terms_csv"),
     path("api/terms/<slug:slug>.json", api.term_json, name="api_term"),
     path("robots.txt", views.robots_txt, name="robots"),
-    path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", views.favicon, name="favicon"),
 ]
 

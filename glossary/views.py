@@ -5,7 +5,6 @@ from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import DatabaseError, connection
 from django.db.models import Count
 from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -401,7 +400,7 @@ def term_preview(request, slug):
 
 
 def robots_txt(request):
-    sitemap = request.build_absolute_uri(reverse("django.contrib.sitemaps.views.sitemap"))
+    sitemap = settings.SITE_URL + reverse("django.contrib.sitemaps.views.sitemap")
     lines = [
         "User-agent: *",
         "Disallow: /admin/",
@@ -410,16 +409,6 @@ def robots_txt(request):
         f"Sitemap: {sitemap}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
-
-
-def healthz(request):
-    """For load balancers: 200 when this instance can reach its database, 503 when it cannot."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except DatabaseError:
-        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
 
 
 def favicon(request):

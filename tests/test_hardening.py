@@ -2,7 +2,6 @@
 
 import csv
 import io
-import re
 
 import pytest
 from django.contrib.auth.models import Permission, User
@@ -211,3 +210,63 @@ def test_failures_from_one_visitor_behind_the_proxy_never_lock_out_another(db, s
 
     assert login("198.51.100.4", "the-right-password", forwarded="198.51.100.4").status_code == 302
     assert login("203.0.113.9", "the-right-password", forwarded="192.0.2.1, 203.0.113.9").status_code == 429
+
+
+# Open data a spreadsheet can open safely
+
+
+@pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+def test_csv_cells_that_would_start_a_formula_are_neutralised_and_json_is_not(client, make_term, start):
+    make_term("evil", title=f'{start}HYPERLINK("http://x")', summary=f"{start}1+1 is a summary.")
+
+    rows = list(csv.DictReader(io.StringIO(client.get("/api/terms.csv").content.decode())))
+    data = client.get("/api/terms/evil.json").json()
+
+    assert rows[0]["title"] == f'\'{start}HYPERLINK("http://x")'
+    assert rows[0]["summary"] == f"'{start}1+1 is a summary."
+    assert data["title"] == f'{start}HYPERLINK("http://x")'
+
+
+# The health check answers a load balancer; nothing else skips the host and https rules
+
+
+def test_healthz_answers_over_plain_http_by_the_instances_own_address(client, db, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    settings.ALLOWED_HOSTS = ["glossary.example.org"]
+
+    health = client.get("/healthz", HTTP_HOST="10.0.0.5:8000")
+    home = client.get("/", HTTP_HOST="glossary.example.org")
+    other = client.get("/terms/", HTTP_HOST="10.0.0.5:8000")
+
+    assert health.status_code == 200 and health.json() == {"status": "ok", "database": "ok"}
+    assert health["Cache-Control"] == "no-store"
+    assert home.status_code == 301 and home["Location"].startswith("https://")
+    assert other.status_code == 400
+    assert client.post("/healthz", HTTP_HOST="10.0.0.5:8000").status_code == 400
+
+
+# Cached pages depend only on what they read
+
+
+def test_another_allowed_host_cannot_put_itself_into_cached_pages(client, glossary, settings):
+    settings.ALLOWED_HOSTS = ["glossary.example.org", "evil.example.org"]
+    settings.SITE_URL = "https://glossary.example.org"
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "poison"},
+    }
+    paths = [
+        "/sitemap.xml",
+        "/robots.txt",
+        "/api/terms.json",
+        "/api/terms/cmo.json",
+        "/api/terms.csv",
+        "/terms/cmo/",
+    ]
+
+    for path in paths:
+        client.get(path, HTTP_HOST="evil.example.org", secure=True)
+    for path in paths:
+        served = client.get(path, HTTP_HOST="glossary.example.org", secure=True).content.decode()
+        assert "evil.example.org" not in served, path
+        assert "https://glossary.example.org/" in served, path

@@ -266,7 +266,7 @@ def test_robots_and_sitemap(client, glossary):
 def test_healthz_checks_the_database(client, db):
     assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
 
-    with mock.patch("glossary.views.connection.cursor", side_effect=DatabaseError("down")):
+    with mock.patch("glossary.middleware.connection.cursor", side_effect=DatabaseError("down")):
         response = client.get("/healthz")
 
     assert response.status_code == 503
