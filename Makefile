@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CHROMIUM ?= /usr/bin/chromium
 export CHROMIUM
 
-.PHONY: run test test-postgres bench wrk lint chromium clean
+.PHONY: run test test-postgres test-scaleout bench wrk lint chromium clean
 
 # The virtual environment is rebuilt only when a requirements file changes.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -28,6 +28,10 @@ test: $(VENV)/.installed chromium
 # The whole suite again, on a throwaway PostgreSQL cluster.
 test-postgres: $(VENV)/.installed chromium
 	.ci/with-postgres $(BIN)/pytest
+
+# Two gunicorn instances on one throwaway PostgreSQL and one throwaway Redis (docs/deploy.md's layout).
+test-scaleout: $(VENV)/.installed
+	.ci/with-postgres .ci/with-redis $(BIN)/pytest -m scaleout
 
 # Speed at 1,000, 10,000 and 100,000 generated terms (about an hour); the figures are written into
 # docs/performance.md. Quicker: make bench SIZES="1000 10000".

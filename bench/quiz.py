@@ -30,9 +30,10 @@ from bench.server import ROOT, Gunicorn, environment
 EDITOR, PASSWORD = "bench-editor", "a-long-bench-password"
 
 
-def prepare(work):
-    """A SQLite database under `work` with the real content and an editor, as a release would make it."""
-    env = {**environment(work), "DJANGO_SUPERUSER_PASSWORD": PASSWORD}
+def prepare(work, cache_url="", database_url=""):
+    """A database (SQLite under `work` unless `database_url`) with the real content and an editor,
+    as a release would make it."""
+    env = {**environment(work, cache_url, database_url), "DJANGO_SUPERUSER_PASSWORD": PASSWORD}
     for command in (
         ["migrate", "--noinput"],
         ["collectstatic", "--noinput"],

@@ -11,17 +11,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def environment(work, cache_url=""):
-    """Production settings (DEBUG off) on a SQLite database and static folder under `work`."""
+def environment(work, cache_url="", database_url=""):
+    """Production settings as a fresh install has them (DEBUG off, nothing tuned), with the static
+    folder under `work` and the database there too (SQLite) unless `database_url` names one."""
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "glossary.settings",
-        "DATABASE_URL": f"sqlite:///{work / 'db.sqlite3'}",
+        "DATABASE_URL": database_url or f"sqlite:///{work / 'db.sqlite3'}",
         "STATIC_ROOT": str(work / "static"),
         "SECRET_KEY": "benchmark-only",
         "DEBUG": "0",
         "ALLOWED_HOSTS": "127.0.0.1",
-        "CONN_MAX_AGE": "60",
         "CACHE_URL": cache_url,
     }
 
@@ -35,11 +35,17 @@ def free_port():
 class Gunicorn:
     """gunicorn with the project's gunicorn.conf.py on 127.0.0.1 (2 workers by default), stopped with SIGTERM."""
 
-    def __init__(self, work, cache_url="", own_site_url=False, workers=2, behind_proxy=False):
+    def __init__(
+        self, work, cache_url="", own_site_url=False, workers=2, behind_proxy=False, database_url=""
+    ):
         """`own_site_url`: SITE_URL is the server's own address (canonical links point at it);
         `behind_proxy`: clients are told apart by X-Forwarded-For, as behind a load balancer."""
         self.base = f"http://127.0.0.1:{free_port()}"
-        env = {**environment(work, cache_url), "BIND": self.base[7:], "WEB_CONCURRENCY": str(workers)}
+        env = {
+            **environment(work, cache_url, database_url),
+            "BIND": self.base[7:],
+            "WEB_CONCURRENCY": str(workers),
+        }
         env["BEHIND_PROXY"] = "1" if behind_proxy else "0"
         if own_site_url:
             env["SITE_URL"] = self.base

@@ -1,10 +1,14 @@
 """Site-wide policies: the health check, the Content Security Policy, and the cache of public pages."""
 
 import hashlib
+import re
+import secrets
+from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import HttpResponseNotModified, JsonResponse
+from django.urls import Resolver404, resolve
 from django.utils.http import http_date
 
 from glossary.models import ContentVersion
@@ -65,39 +69,102 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
+def cached_by(**params):
+    """Declare the query parameters a view's pages depend on, each with the pattern a value must
+    match to be cached: cached_by(letter=r"[A-Z#]"). The page cache keys on these alone, so junk
+    parameters share one entry; a value that doesn't match is answered but not kept. A view that
+    reads free text (a search) is not cached at all: it says so with never_cache."""
+
+    def declare(view):
+        view.cached_by = {name: re.compile(pattern, re.IGNORECASE) for name, pattern in params.items()}
+        return view
+
+    return declare
+
+
+# With a cache shared by every instance (Redis), the content version lives there too, so that one
+# round trip fetches the version and the page together; it is replaced by a new random token each
+# time content changes (ContentVersion.bump). Otherwise each process asks the database every time.
+VERSION_KEY = "content-version"
+
+
+def shared_cache():
+    return type(cache).__name__ == "RedisCache"
+
+
+def publish_new_version():
+    """After a change commits: every page cached so far is stale, on every instance."""
+    if shared_cache():
+        cache.set(VERSION_KEY, secrets.token_hex(8), VERSION_TIMEOUT)
+
+
+# Should a change ever fail to publish (a crash between commit and publish), the token still
+# expires: no page can be stale for longer than this.
+VERSION_TIMEOUT = 60 * 60
+
+
 class PublicPageCacheMiddleware:
     """Serve anonymous GET requests from the cache, and let browsers revalidate with ETag.
 
-    Keys and ETags carry the content version, a number every load and admin save increases in the
-    database: so on the next request after a change, every worker on every machine builds the page
-    anew, whether the cache is shared (Redis, CACHE_URL) or each process's own memory.
+    A page is kept with the content version it was built under, and served only while that is the
+    version still: every load and admin save changes it, so on the next request after a change every
+    worker on every machine builds the page anew. Keys are the path and the query parameters the
+    view declares (cached_by), never the Host header: pages take their absolute addresses from
+    SITE_URL.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if not self.cacheable_request(request):
+        key = self.key(request) if self.cacheable_request(request) else None
+        if key is None:
             return self.get_response(request)
-        number, changed = ContentVersion.read()
-        digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()[:16]
-        etag = f'"{number}-{digest}"'
+        version, kept = self.lookup(key)
+        etag = f'"{version}-{key[-16:]}"'
         if etag in request.headers.get("If-None-Match", ""):
             response = HttpResponseNotModified()
             response["ETag"] = etag
             return response
-        key = f"page:{number}:{request.method}:{digest}"
-        response = cache.get(key)
-        if response is None:
+        if kept and kept[0] == version:
+            response = kept[1]
+        else:
             response = self.get_response(request)
             if not self.cacheable_response(request, response):
                 return response
-            cache.set(key, response, PAGE_TIMEOUT)
+            response["Last-Modified"] = http_date()
+            cache.set(key, (version, response), PAGE_TIMEOUT)
         response["ETag"] = etag
-        response["Last-Modified"] = http_date(changed.timestamp())
         # Browsers may keep the page but must ask first; the ETag makes asking cheap.
         response["Cache-Control"] = "public, no-cache"
         return response
+
+    @staticmethod
+    def key(request):
+        """The page's cache key, or None if its query can't be cached (a value of the wrong form)."""
+        try:
+            declared = getattr(resolve(request.path_info).func, "cached_by", {})
+        except Resolver404:
+            return None
+        kept = []
+        for name, pattern in sorted(declared.items()):
+            for value in request.GET.getlist(name):
+                if not pattern.fullmatch(value):
+                    return None
+                kept.append((name, value))
+        digest = hashlib.sha256(f"{request.path}?{urlencode(kept)}".encode()).hexdigest()
+        return f"page:{request.method}:{digest}"
+
+    @staticmethod
+    def lookup(key):
+        """(the content version, what the cache holds for `key`): one round trip to a shared cache."""
+        if shared_cache():
+            found = cache.get_many([VERSION_KEY, key])
+            if VERSION_KEY not in found:
+                cache.add(VERSION_KEY, secrets.token_hex(8), VERSION_TIMEOUT)
+                found[VERSION_KEY] = cache.get(VERSION_KEY)
+            return found[VERSION_KEY], found.get(key)
+        return ContentVersion.read()[0], cache.get(key)
 
     @staticmethod
     def cacheable_request(request):

@@ -958,5 +958,8 @@ class ContentVersion(models.Model):
 
     @classmethod
     def bump(cls):
+        from glossary.middleware import publish_new_version
+
         if not cls.objects.filter(pk=1).update(number=models.F("number") + 1, changed=timezone.now()):
             cls.objects.get_or_create(pk=1)
+        transaction.on_commit(publish_new_version)

@@ -11,8 +11,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import strip_tags
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from glossary.middleware import cached_by
 from glossary.models import (
     CORE_SLUGS,
     MAX_BODY,
@@ -87,6 +89,11 @@ def home(request):
     )
 
 
+# The A–Z listings' parameters, as the page cache may keep them (middleware.cached_by).
+LISTING = {"letter": r"[A-Z#]", "page": r"\d{1,4}"}
+
+
+@cached_by(category=r"[a-z0-9-]{1,100}", **LISTING)
 def term_index(request):
     """The A–Z index, optionally narrowed to one category (?category=<slug>)."""
     categories = list(Category.objects.annotate(term_count=Count("terms")))
@@ -115,6 +122,7 @@ def term_index(request):
     )
 
 
+@cached_by(**LISTING)
 def term_definitions(request):
     """Every term with its summary: on one page, or a letter at a time in a large glossary."""
     terms = Term.objects.select_related("category").only(
@@ -281,6 +289,7 @@ def requested_slugs(request):
     return slugs
 
 
+@never_cache  # any terms a visitor names: not kept
 def compare_terms(request):
     """Any terms side by side, from the facets they share; an authored comparison if there is one."""
     try:
@@ -349,6 +358,7 @@ def timeline_page(request):
     return render(request, "glossary/timeline.html", {"nav": "timeline", "timeline": timeline()})
 
 
+@never_cache  # free text: not kept
 def search_page(request):
     """/search/?q=: ranked results with the reason each matched; a lone exact match goes straight there."""
     results = search(request.GET.get("q", ""))
@@ -371,6 +381,7 @@ def search_page(request):
     )
 
 
+@never_cache
 def search_suggestions(request):
     """The search box's suggestions as you type (search.js): a few names, exact matches first."""
     return JsonResponse(

@@ -140,7 +140,7 @@ def test_the_admin_lists_searches_and_filters_terms(staff, terms):
 
 def test_the_editor_preview_is_for_staff_only(client, staff, terms):
     client.logout()
-    assert client.post("/editor/markdownify/", {"content": "**x**"}).status_code == 302
+    assert client.post("/editor/markdownify/", {"content": "**x**"}).status_code == 403
 
     staff.force_login(User.objects.get(username="editor"))
     response = staff.post("/editor/markdownify/", {"content": "**x** [[cro]] <script>alert(1)</script>"})

@@ -6,6 +6,7 @@ from django.core import signing
 from django.http import JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
+from django.utils.cache import add_never_cache_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -259,6 +260,7 @@ def feedback_items(questions, answers, chosen):
     return items
 
 
+@never_cache  # one person's answers
 def quiz_result(request, slug, token):
     attempt = get_object_or_404(
         Attempt.objects.select_related("quiz"), quiz__slug=slug, token=token, submitted__isnull=False
@@ -308,7 +310,7 @@ def advisor(request):
         terms = Term.objects.in_bulk([p["term"] for p in chosen if p.get("term")], field_name="slug")
         partners = [{**p, "term": terms.get(p.get("term"))} for p in chosen]
         comparisons = Comparison.objects.filter(slug__in=rule["compare"]).only("slug", "title", "summary")
-    return render(
+    response = render(
         request,
         "quiz/advisor.html",
         {
@@ -322,3 +324,6 @@ def advisor(request):
         },
         status=400 if malformed else 200,
     )
+    if request.GET:  # answers in the address: not kept by the page cache
+        add_never_cache_headers(response)
+    return response
