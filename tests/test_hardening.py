@@ -270,3 +270,65 @@ def test_another_allowed_host_cannot_put_itself_into_cached_pages(client, glossa
         served = client.get(path, HTTP_HOST="glossary.example.org", secure=True).content.decode()
         assert "evil.example.org" not in served, path
         assert "https://glossary.example.org/" in served, path
+
+
+@pytest.fixture
+def page_cache(settings, glossary):
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
+    }
+    from django.core.cache import cache
+
+    cache.clear()
+    return cache
+
+
+def test_junk_query_parameters_share_one_cache_entry(client, page_cache):
+    for n in range(3000):
+        assert client.get(f"/terms/cro/?utm_source=mail&x={n}").status_code == 200
+
+    assert len(page_cache._cache) == 1
+
+
+def test_only_the_parameters_a_page_reads_make_entries_and_only_of_their_form(client, page_cache):
+    for query in (
+        "",
+        "?category=organizations",
+        "?category=organizations&junk=1",
+        "?letter=zz",
+        "?page=" + "9" * 50,
+    ):
+        client.get(f"/terms/{query}")
+
+    assert len(page_cache._cache) == 2  # the whole index, and one category
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/search/?q=contract",
+        "/search/suggest/?q=con",
+        "/compare/?terms=cro&terms=cmo",
+        "/advisor/?need=development",
+    ],
+)
+def test_pages_keyed_on_free_text_are_never_kept(client, page_cache, path):
+    response = client.get(path)
+
+    assert response.status_code in (200, 301, 302, 400)
+    assert len(page_cache._cache) == 0
+    assert "ETag" not in response
+
+
+def test_a_fresh_production_install_keeps_database_connections_between_requests():
+    from tests.test_settings import django
+
+    result = django(
+        "from django.conf import settings; d = settings.DATABASES['default']; "
+        "print(d['CONN_MAX_AGE'], d['CONN_HEALTH_CHECKS'])",
+        SECRET_KEY="x" * 50,
+        ALLOWED_HOSTS="glossary.example.org",
+    )
+
+    assert result.stdout.split() == ["60", "True"], result.stderr
