@@ -38,8 +38,14 @@ test-scaleout: $(VENV)/.installed
 SIZES ?= 1000 10000 100000
 LIGHTHOUSE_DIR ?= /tmp/lighthouse
 export LIGHTHOUSE := $(LIGHTHOUSE_DIR)/node_modules/.bin/lighthouse
+# make bench DATABASE=postgres: the same on a throwaway PostgreSQL, with a throwaway Redis as the
+# page cache (the scale-out layout; Lighthouse and the SQLite-only quiz benchmark are left out).
 bench: $(VENV)/.installed chromium wrk $(LIGHTHOUSE)
+ifeq ($(DATABASE),postgres)
+	.ci/with-postgres .ci/with-redis env BENCH_DATABASE=postgres $(BIN)/python -m bench --sizes $(SIZES)
+else
 	$(BIN)/python -m bench --sizes $(SIZES)
+endif
 
 # wrk loads the pages; Lighthouse (npm, kept outside the repository) scores them.
 wrk:

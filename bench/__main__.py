@@ -19,6 +19,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from bench.server import on_postgres
+
 ROOT = Path(__file__).resolve().parent.parent
 REPORT = ROOT / "docs" / "performance.md"
 START, END = "<!-- latest run: start -->", "<!-- latest run: end -->"
@@ -68,21 +70,34 @@ def main():
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/performance.md alone")
     args = parser.parse_args()
     started = datetime.datetime.now().astimezone()
-    header = f"Run on {started:%Y-%m-%d %H:%M %Z}; machine: {machine()}."
+    layout = (
+        "PostgreSQL and Redis (the scale-out layout)"
+        if on_postgres()
+        else "SQLite, no Redis (a fresh install)"
+    )
+    header = f"Run on {started:%Y-%m-%d %H:%M %Z} on {layout}; machine: {machine()}."
     sections = [
         run("Loading content", "bench.load", "--sizes", *args.sizes),
         run("Search", "bench.search", "--sizes", *args.sizes),
         run("Pages under load", "bench.pages", "--sizes", *args.sizes),
-        run("Quiz takers at once", "bench.quiz"),
-        run("Lighthouse", "bench.lighthouse"),
+        *([] if on_postgres() else [run("Quiz takers at once", "bench.quiz")]),
+        *([] if on_postgres() else [run("Lighthouse", "bench.lighthouse")]),
     ]
     if args.no_write:
         return
+    # Each layout has its own section of the report.
+    title, start, end = "Latest run of make bench", START, END
+    if on_postgres():
+        title, start, end = (
+            f"{title} DATABASE=postgres",
+            START.replace("run", "run on postgres"),
+            END.replace("run", "run on postgres"),
+        )
     text = REPORT.read_text()
-    if START not in text:
-        text += f"\n## Latest run of make bench\n\n{START}\n{END}\n"
-    latest = f"{START}\n{header}\n\n" + "\n".join(sections) + f"\n{END}"
-    REPORT.write_text(text[: text.index(START)] + latest + text[text.index(END) + len(END) :])
+    if start not in text:
+        text += f"\n## {title}\n\n{start}\n{end}\n"
+    latest = f"{start}\n{header}\n\n" + "\n".join(sections) + f"\n{end}"
+    REPORT.write_text(text[: text.index(start)] + latest + text[text.index(end) + len(end) :])
     print(f"\nWritten to {REPORT.relative_to(ROOT)}.")
 
 

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from bench.search import WORDS
+from bench.server import fresh_database
 
 
 def write_content(root, count, seed=3):
@@ -48,9 +49,7 @@ def write_content(root, count, seed=3):
 
 def run_one(size):
     workdir = Path(tempfile.mkdtemp(prefix=f"glossary-bench-load-{size}-"))
-    os.environ.update(
-        DATABASE_URL=f"sqlite:///{workdir / 'db.sqlite3'}", SECRET_KEY="benchmark-only", DEBUG="0"
-    )
+    os.environ.update(DATABASE_URL=fresh_database(workdir), SECRET_KEY="benchmark-only", DEBUG="0")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "glossary.settings")
     import django
 

@@ -21,6 +21,8 @@ import time
 import warnings
 from pathlib import Path
 
+from bench.server import fresh_database
+
 WORDS = (
     "acid assay batch biologic buffer capsule carrier cell clinical coating compound contract control "
     "data density development device dissolution dose drug emulsion excipient filling formulation gel "
@@ -50,9 +52,9 @@ def generate(count, seed=7):
     return terms
 
 
-def setup(path):
+def setup(work):
     os.environ.update(
-        DATABASE_URL=f"sqlite:///{path}", SECRET_KEY="benchmark-only", DEBUG="0", ALLOWED_HOSTS="testserver"
+        DATABASE_URL=fresh_database(work), SECRET_KEY="benchmark-only", DEBUG="0", ALLOWED_HOSTS="testserver"
     )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "glossary.settings")
     import django
@@ -115,9 +117,7 @@ def queries(terms, count, seed=11):
 
 
 def measure(size, count):
-    path = Path(tempfile.gettempdir()) / f"glossary-bench-search-{size}.sqlite3"
-    path.unlink(missing_ok=True)
-    setup(path)
+    setup(Path(tempfile.mkdtemp(prefix=f"glossary-bench-search-{size}-")))
     terms = generate(size)
     started = time.perf_counter()
     fill(terms)

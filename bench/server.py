@@ -6,7 +6,9 @@ import socket
 import subprocess
 import time
 import urllib.request
+import uuid
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,6 +26,31 @@ def environment(work, cache_url="", database_url=""):
         "ALLOWED_HOSTS": "127.0.0.1",
         "CACHE_URL": cache_url,
     }
+
+
+def on_postgres():
+    """`make bench DATABASE=postgres` runs every benchmark on a throwaway PostgreSQL server, and
+    serves pages with a throwaway Redis as the shared cache: the scale-out layout of docs/deploy.md."""
+    return os.environ.get("BENCH_DATABASE") == "postgres"
+
+
+def fresh_database(work):
+    """A new, empty database for one benchmark: a SQLite file under `work`, or a database of its own
+    on the PostgreSQL server DATABASE_URL names (the throwaway one, removed with the whole server)."""
+    if not on_postgres():
+        return f"sqlite:///{work / 'db.sqlite3'}"
+    import psycopg
+
+    url = urlsplit(os.environ["DATABASE_URL"])
+    name = f"bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(urlunsplit(url._replace(path="/postgres")), autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    return urlunsplit(url._replace(path=f"/{name}"))
+
+
+def shared_cache():
+    """The page cache of the layout benchmarked: Redis on PostgreSQL, else each process's memory."""
+    return os.environ["REDIS_URL"] if on_postgres() else ""
 
 
 def free_port():

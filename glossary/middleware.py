@@ -5,7 +5,8 @@ import re
 import secrets
 from urllib.parse import urlencode
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.db import DatabaseError, connection
 from django.http import HttpResponseNotModified, JsonResponse
 from django.urls import Resolver404, resolve
@@ -89,7 +90,7 @@ VERSION_KEY = "content-version"
 
 
 def shared_cache():
-    return type(cache).__name__ == "RedisCache"
+    return isinstance(caches["default"], RedisCache)
 
 
 def publish_new_version():

@@ -125,6 +125,8 @@ def test_pages_are_cached_in_the_bounded_redis(two_instances):
 
     assert store.dbsize() == keys_before
     assert any(b"page:" in key for key in store.keys())
+    # The content version is read from Redis with the page, not from the database.
+    assert store.exists(":1:content-version")
     memory = store.info("memory")
     assert memory["maxmemory"] == 64 * 1024 * 1024 and memory["maxmemory_policy"] == "allkeys-lru"
     assert memory["used_memory"] < memory["maxmemory"]
