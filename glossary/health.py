@@ -3,7 +3,6 @@ page in the admin (Glossary content › Content health)."""
 
 import datetime
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -42,22 +41,25 @@ def report(today=None):
         | {t.title for t in terms}
     )
 
-    undefined = Counter()
+    undefined = {}  # {name: [the entries that use it]}
     for term in terms:
-        for name in MISSING_RE.findall(term.body_html):
-            undefined[f"[[{name}]]"] += 1
+        for name in set(MISSING_RE.findall(term.body_html)):
+            undefined.setdefault(f"[[{name}]]", []).append(term.title)
         text = re.sub(r"<[^>]+>", " ", term.body_html)
-        for word in set(ACRONYM_RE.findall(text)):
+        for word in sorted(set(ACRONYM_RE.findall(text))):
             if word not in known and word.removesuffix("s") not in known and word not in NOT_TERMS:
-                undefined[word] += 1
+                undefined.setdefault(word, []).append(term.title)
     sections = [
         Section(
             "Used but not defined",
             "Links to terms that no longer exist, and abbreviations mentioned in several entries that have no entry.",
             [
-                (f"{name} ({count} entr{'y' if count == 1 else 'ies'})", None)
-                for name, count in sorted(undefined.items())
-                if name.startswith("[[") or count >= OFTEN
+                (
+                    f"{name}, in {len(used)} entr{'y' if len(used) == 1 else 'ies'}: {', '.join(sorted(used))}",
+                    None,
+                )
+                for name, used in sorted(undefined.items())
+                if name.startswith("[[") or len(used) >= OFTEN
             ],
         ),
         Section(

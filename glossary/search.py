@@ -267,6 +267,9 @@ def find(query_words, limit):
     return hits[:limit]
 
 
+LITTLE_WORDS = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "vs"}
+
+
 def correct(query_words):
     """The query with each word that is not in the vocabulary replaced by its nearest word, if any."""
     known = set(SearchWord.objects.filter(word__in=query_words).values_list("word", flat=True))
@@ -278,10 +281,13 @@ def correct(query_words):
         candidates = set(
             SearchWord.objects.filter(variant__in=deletions(word)).values_list("word", flat=True)
         )
+        # A short word is more often another abbreviation than a typo: "sad" is not "and", nor
+        # "coa" "cmo". Such words are corrected by one letter at most, and never into a little word.
+        most = 1 if len(word) <= 4 else 2
         scored = sorted(
             (edit_distance(word, c), -len(common_prefix(word, c)), c)
-            for c in candidates
-            if edit_distance(word, c) <= 2
+            for c in candidates - LITTLE_WORDS
+            if edit_distance(word, c) <= most
         )
         fixed.append(scored[0][2] if scored else word)
     return fixed

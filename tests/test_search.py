@@ -213,3 +213,10 @@ def test_snippets_quote_the_published_text_not_the_markup(client, glossary):
 
     assert "<mark>CMO</mark>" in html
     assert "[[" not in html and "<mark>cmo</mark>" not in html
+
+
+@pytest.mark.parametrize("query", ["SAD", "CoA", "xyz"])
+def test_a_short_query_is_never_turned_into_another_abbreviation_or_a_little_word(glossary, query):
+    results = search(query)
+
+    assert results.corrected not in ("and", "cmo", "cro", "api")
