@@ -843,11 +843,13 @@ class Stage(models.Model):
 
 
 class Band(models.Model):
-    """A stretch of the timeline where a kind of partner takes part or a body of rules applies."""
+    """A stretch of the timeline where a kind of partner takes part or a body of rules applies, or a
+    milestone: a meeting, an inspection or a release that happens at one stage."""
 
     class Kind(models.TextChoices):
         PARTNER = "partner", "Partner"
         RULE = "rule", "Rules"
+        MILESTONE = "milestone", "Milestone"
 
     term = models.ForeignKey(Term, on_delete=models.CASCADE, related_name="bands")
     label = models.CharField(max_length=80, help_text="Short words shown on the band.")

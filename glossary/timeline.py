@@ -26,6 +26,7 @@ class StageBox:
     current: bool = False
     partners: list = field(default_factory=list)
     rules: list = field(default_factory=list)
+    milestones: list = field(default_factory=list)
 
     @property
     def center(self):
@@ -40,6 +41,7 @@ class BandBar:
     width: int
     lines: list
     current: bool = False
+    row_label: str = ""  # what the left column says on this bar's row
 
     @property
     def center(self):
@@ -84,15 +86,37 @@ def draw(stages, bands, current_term=None):
     index = {box.stage.pk: i for i, box in enumerate(boxes)}
     bars = []
     top = STAGE_TOP + STAGE_HEIGHT + 24
-    for row, band in enumerate(bands):
+    rows = []  # each row: the stage indexes its bars take; milestones share rows where they fit
+    for band in bands:
         first, last = index[band.start_id], index[band.end_id]
+        taken = set(range(first, last + 1))
+        milestone = band.kind == Band.Kind.MILESTONE
+        row = next(
+            (
+                i
+                for i, (kind, used) in enumerate(rows)
+                if milestone and kind == band.kind and not used & taken
+            ),
+            None,
+        )
+        if row is None:
+            rows.append((band.kind, set()))
+            row = len(rows) - 1
+        rows[row][1].update(taken)
         width = (last - first + 1) * COLUMN - GAP
         current = current_term is not None and band.term_id == current_term.pk
-        lines = wrap(band.label, width - 12, 1)
-        bars.append(BandBar(band, boxes[first].x, top + row * BAND_HEIGHT, width, lines, current))
+        lines = wrap(band.label, width - 12, 2 if milestone else 1)
+        label = (
+            ("Milestones" if len(rows[row][1]) == len(taken) else "")
+            if milestone
+            else band.term.abbreviation or band.term.title
+        )
+        bars.append(BandBar(band, boxes[first].x, top + row * BAND_HEIGHT, width, lines, current, label))
         for box in boxes[first : last + 1]:
-            (box.partners if band.kind == Band.Kind.PARTNER else box.rules).append(band)
-    height = top + len(bands) * BAND_HEIGHT + 4
+            {Band.Kind.PARTNER: box.partners, Band.Kind.RULE: box.rules}.get(
+                band.kind, box.milestones
+            ).append(band)
+    height = top + len(rows) * BAND_HEIGHT + 4
     width = LABEL_WIDTH + len(boxes) * COLUMN
     return Drawing(boxes, bars, width, height, any(b.current for b in boxes + bars))
 
