@@ -284,12 +284,13 @@ def correct(query_words):
         # A short word is more often another abbreviation than a typo: "sad" is not "and", nor
         # "coa" "cmo". Such words are corrected by one letter at most, and never into a little word.
         most = 1 if len(word) <= 4 else 2
+        # Nearest first; then a word of the same length (a slip of one key), then the longest shared start.
         scored = sorted(
-            (edit_distance(word, c), -len(common_prefix(word, c)), c)
+            (edit_distance(word, c), abs(len(word) - len(c)), -len(common_prefix(word, c)), c)
             for c in candidates - LITTLE_WORDS
             if edit_distance(word, c) <= most
         )
-        fixed.append(scored[0][2] if scored else word)
+        fixed.append(scored[0][-1] if scored else word)
     return fixed
 
 

@@ -28,6 +28,22 @@ def test_every_core_term_and_at_least_twenty_more_exist(terms):
 
     assert set(CORE_SLUGS) <= slugs
     assert len(slugs - set(CORE_SLUGS)) >= 20
+    assert len(slugs) >= 70
+
+
+@pytest.mark.parametrize(
+    "query, slug",
+    [
+        ("IRB", "irb"), ("CoA", "certificate-of-analysis"), ("SAD", "single-ascending-dose"),
+        ("qualified person", "qualified-person"), ("work order", "statement-of-work"), ("483", "form-fda-483"),
+        ("MSA", "master-services-agreement"), ("PPQ", "process-performance-qualification"), ("eCTD", "common-technical-document"),
+        ("ICH", "ich"), ("FDA", "fda"), ("CFR", "cfr"), ("biosimilar", "biosimilar"), ("CAPA", "capa"),
+    ],
+)  # fmt: skip
+def test_a_newcomers_first_words_are_found_under_their_usual_names(glossary, query, slug):
+    from glossary.search import search
+
+    assert search(query).hits[0].term.slug == slug
 
 
 def test_every_summary_is_short_plain_text(terms):
@@ -64,7 +80,7 @@ def test_the_abbreviations_with_two_meanings_are_real_cases(terms):
     for term in terms:
         if term.abbreviation:
             senses.setdefault(term.abbreviation, []).append(term)
-    for abbreviation in ("CMO", "CRO"):
+    for abbreviation in ("CMO", "CRO", "NDA", "CTA", "PV", "EC"):
         meanings = senses[abbreviation]
         assert len(meanings) == 2, abbreviation
         assert sum(not t.sense for t in meanings) == 1, abbreviation  # one main sense

@@ -82,7 +82,7 @@ def test_an_unchanged_timeline_is_not_rewritten(loaded):
         ("term: phase-2\n", "timeline.yml:12: term “phase-3” does not exist (did you mean “phase-2”?)"),
         (
             "kind: partner",
-            "timeline.yml:17: “bands.0.kind”: Value 'helper' is not a valid choice. Use one of: partner, rule.",
+            "timeline.yml:17: “bands.0.kind”: Value 'helper' is not a valid choice. Use one of: partner, rule, milestone.",
         ),
         (
             "from: phase-1\n    to: phase-2\n    note",
@@ -179,3 +179,21 @@ def test_a_label_too_long_for_its_band_is_shortened_to_fit():
 
     assert wrap("Lab safety study standard", 92, max_lines=1) == ["Lab safety…"]
     assert wrap("NDA/BLA review", 92) == ["NDA/BLA", "review"]
+
+
+def test_the_real_timeline_marks_its_milestones_in_shared_rows(client, glossary):
+    from glossary.models import Band
+    from glossary.timeline import timeline
+
+    drawing = timeline()
+    milestones = [bar for bar in drawing.bands if bar.band.kind == Band.Kind.MILESTONE]
+    html = client.get("/timeline/").content.decode()
+
+    assert {bar.band.term.slug for bar in milestones} >= {
+        "pre-ind-meeting", "end-of-phase-2-meeting", "pre-approval-inspection", "qualified-person",
+    }  # fmt: skip
+    # Milestones at different stages share a row; one that spans stages another holds gets its own.
+    assert len({bar.y for bar in milestones}) == 2
+    assert [bar.row_label for bar in milestones].count("Milestones") == 2
+    for label in ("Pre-IND meeting", "End-of-phase-2 meeting", "Pre-approval inspection"):
+        assert f">{label}</a>" in html  # in the timeline as a list
