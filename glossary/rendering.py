@@ -160,20 +160,22 @@ class Mentions:
         if not words:
             return []
         folded = list(map(fold, words))  # once per word, not once per phrase tried
-        found, resume = [], 0
+        found, resume, spans = [], 0, None
         for i in self.candidates(words, folded):
             if i < resume:
                 continue  # inside the mention just found
             match = self.match_at(i, words, folded, skip)
             if match:
                 n, target = match
-                found.append((i, i + n, target))
+                spans = spans or [m.span() for m in WORD_RE.finditer(text)]
+                start, end = spans[i][0], spans[i + n - 1][1]
+                # Part of a reference such as "Directive 2001/83/EC": not a mention of a term.
+                if text[start - 1 : start] == "/" or text[end : end + 1] == "/":
+                    continue
+                found.append((start, end, target))
                 skip.add(target.slug)
                 resume = i + n
-        if not found:
-            return []
-        spans = [m.span() for m in WORD_RE.finditer(text)]
-        return [(spans[i][0], spans[end - 1][1], target) for i, end, target in found]
+        return found
 
     def candidates(self, words, folded):
         """The sorted positions where a mention may start: a superset of where one does.

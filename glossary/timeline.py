@@ -86,36 +86,31 @@ def draw(stages, bands, current_term=None):
     index = {box.stage.pk: i for i, box in enumerate(boxes)}
     bars = []
     top = STAGE_TOP + STAGE_HEIGHT + 24
-    rows = []  # each row: the stage indexes its bars take; milestones share rows where they fit
+    rows = []  # the stage indexes each row's bars take, and whether it is a row of milestones
     for band in bands:
         first, last = index[band.start_id], index[band.end_id]
         taken = set(range(first, last + 1))
         milestone = band.kind == Band.Kind.MILESTONE
+        # A band has a row of its own; milestones share a row while they don't overlap.
         row = next(
-            (
-                i
-                for i, (kind, used) in enumerate(rows)
-                if milestone and kind == band.kind and not used & taken
-            ),
-            None,
+            (i for i, (used, shared) in enumerate(rows) if milestone and shared and not used & taken), None
         )
         if row is None:
-            rows.append((band.kind, set()))
+            rows.append((set(), milestone))
             row = len(rows) - 1
-        rows[row][1].update(taken)
+        rows[row][0].update(taken)
+        if not milestone:
+            label = band.term.abbreviation or band.term.title
+        else:  # the left column names the rows of milestones once, on the first
+            first_row = next(i for i, (_, shared) in enumerate(rows) if shared)
+            label = "Milestones" if row == first_row and rows[row][0] == taken else ""
         width = (last - first + 1) * COLUMN - GAP
         current = current_term is not None and band.term_id == current_term.pk
         lines = wrap(band.label, width - 12, 2 if milestone else 1)
-        label = (
-            ("Milestones" if len(rows[row][1]) == len(taken) else "")
-            if milestone
-            else band.term.abbreviation or band.term.title
-        )
         bars.append(BandBar(band, boxes[first].x, top + row * BAND_HEIGHT, width, lines, current, label))
+        kinds = {Band.Kind.PARTNER: "partners", Band.Kind.RULE: "rules", Band.Kind.MILESTONE: "milestones"}
         for box in boxes[first : last + 1]:
-            {Band.Kind.PARTNER: box.partners, Band.Kind.RULE: box.rules}.get(
-                band.kind, box.milestones
-            ).append(band)
+            getattr(box, kinds[band.kind]).append(band)
     height = top + len(rows) * BAND_HEIGHT + 4
     width = LABEL_WIDTH + len(boxes) * COLUMN
     return Drawing(boxes, bars, width, height, any(b.current for b in boxes + bars))

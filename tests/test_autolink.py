@@ -126,11 +126,15 @@ def test_looking_only_where_a_name_can_end_finds_what_trying_every_word_finds():
 
     def every_word(text, skip):
         words = WORD_RE.findall(text)
+        spans = [m.span() for m in WORD_RE.finditer(text)]
         folded = [fold(w) for w in words]
         found, i = [], 0
         while i < len(words):
             match = mentions.match_at(i, words, folded, skip)
-            if match:
+            start, end = spans[i][0], spans[i + match[0] - 1][1] if match else 0
+            if match and "/" in (text[start - 1 : start], text[end : end + 1]):
+                i += 1  # part of a reference, "2001/83/EC"
+            elif match:
                 found.append((i, match[1].slug))
                 skip.add(match[1].slug)
                 i += match[0]
@@ -171,3 +175,11 @@ def test_the_longest_name_that_starts_at_a_word_is_the_mention():
     assert found("Drug products, then a drug.") == [("Drug products", "drug-product"), ("drug", "drug")]
     # A name already linked gives way to the next longest, never to nothing.
     assert found("A drug product manufacturing site.", skip={"site"}) == [("drug product", "drug-product")]
+
+
+def test_an_abbreviation_inside_a_reference_is_not_a_mention(make_term):
+    make_term("ethics-committee", title="Ethics committee", abbreviation="EC")
+    term = make_term("qp", body="Under Directive 2001/83/EC a QP certifies batches; an EC reviews trials.")
+
+    assert term.body_html.count('href="/terms/ethics-committee/"') == 1
+    assert "2001/83/EC" in term.body_html

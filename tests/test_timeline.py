@@ -194,6 +194,6 @@ def test_the_real_timeline_marks_its_milestones_in_shared_rows(client, glossary)
     }  # fmt: skip
     # Milestones at different stages share a row; one that spans stages another holds gets its own.
     assert len({bar.y for bar in milestones}) == 2
-    assert [bar.row_label for bar in milestones].count("Milestones") == 2
-    for label in ("Pre-IND meeting", "End-of-phase-2 meeting", "Pre-approval inspection"):
+    assert [bar.row_label for bar in milestones].count("Milestones") == 1
+    for label in ("Pre-IND meeting", "EOP2 meeting", "Pre-approval inspection"):
         assert f">{label}</a>" in html  # in the timeline as a list
