@@ -34,6 +34,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 import warnings
 from html.parser import HTMLParser
 from pathlib import Path
@@ -145,6 +146,26 @@ def wrk(server, path, duration="10s"):
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 
+def worker_memory(server):
+    """The resident memory of the server's workers, in MB."""
+    children = subprocess.run(["pgrep", "-P", str(server.process.pid)], capture_output=True, text=True)
+    total = 0
+    for pid in children.stdout.split():
+        status = Path(f"/proc/{pid}/status").read_text()
+        total += int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))
+    return total / 1024
+
+
+def junk_growth(server, path, count=3000):
+    """How much the workers grow (MB) serving `path` with `count` different junk query strings:
+    the page cache keeps one entry for all of them (middleware.cached_by)."""
+    before = worker_memory(server)
+    for n in range(count):
+        with urllib.request.urlopen(f"{server.base}{path}?utm_source=mail&n={n}", timeout=30) as response:
+            response.read()
+    return worker_memory(server) - before
+
+
 def measure(size, duration, rendered, rounds):
     with tempfile.TemporaryDirectory(prefix="glossary-bench-pages-") as tmp:
         work = Path(tmp)
@@ -162,6 +183,7 @@ def measure(size, duration, rendered, rounds):
             for _ in range(rounds):
                 for name, (page, twin) in urls.items():
                     runs[name].append((wrk(server, page, duration), wrk(server, twin, duration)))
+            growth = junk_growth(server, urls["term page"][0])
             rows = {
                 name: [
                     server.size(urls[name][0]),
@@ -181,7 +203,7 @@ def measure(size, duration, rendered, rounds):
                     rows[name].append(wrk(server, page, duration))
             finally:
                 server.stop()
-    return terms, built, rows, weight
+    return terms, built, rows, weight, growth
 
 
 def main():
@@ -201,7 +223,9 @@ def main():
             subprocess.run(command + extra, check=True)
         return
     warnings.filterwarnings("ignore", message="No directory at")
-    terms, built, rows, weight = measure(args.sizes[0], args.duration, not args.no_rendered, args.rounds)
+    terms, built, rows, weight, growth = measure(
+        args.sizes[0], args.duration, not args.no_rendered, args.rounds
+    )
     layout = (
         "PostgreSQL, Redis page cache" if on_postgres() else "SQLite, each process's memory as page cache"
     )
@@ -218,6 +242,7 @@ def main():
         cells = [name, f"{size:,}", f"{page:,.0f}", f"{static:,.0f}", f"{ratio:.2f}"]
         cells += [f"{u:,.0f}" for u in uncached]
         print("| " + " | ".join(cells) + " |")
+    print(f"\n3,000 requests for the term page with junk query strings: the workers grew by {growth:.1f} MB.")
     parts = ", ".join(f"{Path(url).name} {b / 1000:.1f}" for url, b in weight.items())
     print(f"\nTerm page weight, gzip: {sum(weight.values()) / 1000:.1f} KB ({parts}); target at most 30 KB.")
 
