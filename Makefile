@@ -31,7 +31,7 @@ test-postgres: $(VENV)/.installed chromium
 
 # Two gunicorn instances on one throwaway PostgreSQL and one throwaway Redis (docs/deploy.md's layout).
 test-scaleout: $(VENV)/.installed
-	.ci/with-postgres .ci/with-redis $(BIN)/pytest -m scaleout
+	.ci/with-postgres .ci/with-redis $(BIN)/pytest tests/scaleout_two_instances.py
 
 # Speed at 1,000, 10,000 and 100,000 generated terms (about an hour); the figures are written into
 # docs/performance.md. Quicker: make bench SIZES="1000 10000".

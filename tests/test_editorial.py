@@ -257,9 +257,10 @@ def test_the_report_lists_what_needs_an_editor(loaded):
 
     sections = {s.title: [label for label, _ in s.items] for s in report()}
 
-    assert "[[gone]] (1 entry)" in sections["Used but not defined"]
-    assert "FDA (2 entries)" in sections["Used but not defined"]
-    assert "NDA (2 entries)" in sections["Used but not defined"]
+    # Which entries, not only how many.
+    assert "[[gone]], in 1 entry: Contract research organization" in sections["Used but not defined"]
+    assert "FDA, in 2 entries: Contract research organization, EMA" in sections["Used but not defined"]
+    assert "NDA, in 2 entries: Contract research organization, EMA" in sections["Used but not defined"]
     assert set(sections["Not linked from any other entry"]) == {
         "Contract research organization",
         "Sponsor",

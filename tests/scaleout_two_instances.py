@@ -1,6 +1,7 @@
 """Two instances, one PostgreSQL, one Redis: the layout docs/deploy.md gives for growing past one
 machine. `make test-scaleout` (run by .ci/run) starts both servers (.ci/with-postgres, .ci/with-redis)
-and this runs two gunicorn instances on them."""
+and this runs two gunicorn instances on them. The file's name keeps it out of a plain `pytest` run,
+which has neither server."""
 
 import os
 import re
@@ -16,8 +17,6 @@ import redis
 
 from bench.quiz import EDITOR, PASSWORD, Browser, FormValues, prepare
 from bench.server import ROOT, Gunicorn, environment
-
-pytestmark = pytest.mark.scaleout
 
 
 @pytest.fixture
