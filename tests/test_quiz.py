@@ -732,3 +732,20 @@ def test_the_real_quiz_says_choose_all_once_per_question_and_that_the_first_chec
     assert html.count("Choose all that apply") == len(choose_all_questions)
     assert "The first answer you check is the one that counts" in html
     assert html.index("The first answer you check") < html.index("Check this answer</button>")
+
+
+def test_every_real_quiz_renders_all_its_questions_and_scores_a_full_attempt(glossary):
+    for quiz in Quiz.objects.all():
+        learner = Client()
+        html = learner.get(quiz.get_absolute_url()).content.decode()
+        signed = re.search(r'name="attempt" value="([^"]+)"', html).group(1)
+        questions = list(quiz.questions.prefetch_related("options"))
+        assert html.count('<li class="question') == len(questions), quiz.slug
+        right = {q.field_name: [o.key for o in q.options.all() if o.correct] for q in questions}
+
+        response = learner.post(quiz.get_absolute_url(), {"attempt": signed, **right})
+
+        attempt = Attempt.objects.get(quiz=quiz)
+        assert response.status_code == 302, quiz.slug
+        assert (attempt.score, attempt.total) == (len(questions), len(questions)), quiz.slug
+    assert Quiz.objects.count() >= 2
