@@ -143,10 +143,12 @@ class PublicPageCacheMiddleware:
     @staticmethod
     def key(request):
         """The page's cache key, or None if its query can't be cached (a value of the wrong form)."""
-        try:
-            declared = getattr(resolve(request.path_info).func, "cached_by", {})
-        except Resolver404:
-            return None
+        declared = {}
+        if request.GET:  # most requests have no query: no need to ask the view what it reads
+            try:
+                declared = getattr(resolve(request.path_info).func, "cached_by", {})
+            except Resolver404:
+                return None
         kept = []
         for name, pattern in sorted(declared.items()):
             for value in request.GET.getlist(name):
