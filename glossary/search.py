@@ -96,13 +96,14 @@ def text_matches(query_words, limit):
         if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT term_id FROM glossary_searchdocument"
-                " WHERE to_tsvector('simple', text) @@ to_tsquery('simple', %s) LIMIT %s",
+                " WHERE to_tsvector('simple', text) @@ to_tsquery('simple', %s) ORDER BY term_id LIMIT %s",
                 [" & ".join(query_words), limit],
             )
         else:
             match = " ".join(f'"{w}"' for w in query_words)
             cursor.execute(
-                "SELECT rowid FROM glossary_searchdocument_fts WHERE glossary_searchdocument_fts MATCH %s LIMIT %s",
+                "SELECT rowid FROM glossary_searchdocument_fts WHERE glossary_searchdocument_fts MATCH %s"
+                " ORDER BY rowid LIMIT %s",
                 [match, limit],
             )
         return [row[0] for row in cursor.fetchall()]
@@ -160,6 +161,14 @@ def write_index(entries, new=frozenset()):
     entries = list(entries)
     for start in range(0, len(entries), BATCH):
         write_index_batch(entries[start : start + BATCH], new)
+    if len(entries) > ANALYZE_AFTER and connection.vendor == "postgresql":
+        # Without statistics on the new rows PostgreSQL's planner scans every document for a search
+        # that matches none (a second at 10,000 terms) until autovacuum gets round to them.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE glossary_searchdocument, glossary_searchname, glossary_searchword")
+
+
+ANALYZE_AFTER = 200  # rows written in one go: a load, not an admin save
 
 
 def write_index_batch(entries, new):
@@ -249,14 +258,16 @@ def find(query_words, limit):
             best[term_id] = (rank, reason)
 
     exact = SearchName.objects.filter(Q(key=query_key) | Q(compact=query_key.replace(" ", "")))
-    for name in exact.only("term_id", "kind", "name")[:limit]:
+    for name in exact.order_by("kind", "term_id").only("term_id", "kind", "name")[:limit]:
         add(name.term_id, name.kind, "Other name: " + name.name if name.kind else "")
     if len(best) == 1:
         # A lone exact name is the one clear hit: the page goes straight there, so look no further.
         term_id, (rank, reason) = next(iter(best.items()))
         term = Term.objects.only(*TERM_FIELDS).filter(pk=term_id).first()
         return [Hit(term, rank, reason)] if term else []
-    for name in SearchName.objects.filter(prefix_filter(query_key)).only("term_id", "name")[:limit]:
+    # In a stable order: with more matches than the limit, every database keeps the same ones.
+    prefixed = SearchName.objects.filter(prefix_filter(query_key)).order_by("key", "term_id")
+    for name in prefixed.only("term_id", "name")[:limit]:
         add(name.term_id, 2, "Starts with your search: " + name.name)
     for term_id in text_matches(query_words, limit):
         add(term_id, 3, "Mentions your search")
