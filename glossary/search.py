@@ -96,7 +96,7 @@ def text_matches(query_words, limit):
         if connection.vendor == "postgresql":
             cursor.execute(
                 "SELECT term_id FROM glossary_searchdocument"
-                " WHERE to_tsvector('simple', text) @@ to_tsquery('simple', %s) ORDER BY term_id LIMIT %s",
+                " WHERE search_vector @@ to_tsquery('simple', %s) ORDER BY term_id LIMIT %s",
                 [" & ".join(query_words), limit],
             )
         else:
