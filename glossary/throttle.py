@@ -20,7 +20,7 @@ def client_address(request):
     whatever the client chose to send). None when there is no valid address (a request made in code)."""
     address = request.META.get("REMOTE_ADDR", "")
     if settings.PROXY_HOPS:
-        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
         if len(forwarded) >= settings.PROXY_HOPS:
             address = forwarded[-settings.PROXY_HOPS]
     try:

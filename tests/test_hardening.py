@@ -332,3 +332,38 @@ def test_a_fresh_production_install_keeps_database_connections_between_requests(
     )
 
     assert result.stdout.split() == ["60", "True"], result.stderr
+
+
+@pytest.mark.parametrize(
+    "hops, remote, forwarded, expected",
+    [
+        (
+            0,
+            "192.0.2.1",
+            "203.0.113.9",
+            "192.0.2.1",
+        ),  # no proxy trusted: the header is the client's own words
+        (1, "10.0.0.1", "198.51.100.1, 203.0.113.9", "203.0.113.9"),
+        (2, "10.0.0.1", "198.51.100.1, 203.0.113.9, 10.0.0.2", "203.0.113.9"),
+        (1, "192.0.2.1", "", "192.0.2.1"),  # reached without the proxy: the socket's address
+        (1, "10.0.0.1", "not-an-address", None),
+    ],
+)
+def test_the_client_address_is_read_behind_as_many_proxies_as_trusted(
+    rf, settings, hops, remote, forwarded, expected
+):
+    from glossary.throttle import client_address
+
+    settings.PROXY_HOPS = hops
+    request = rf.get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+
+    assert client_address(request) == expected
+
+
+def test_ipv6_clients_are_counted_by_their_64_bit_network(rf):
+    from glossary.throttle import client_network
+
+    one = rf.get("/", REMOTE_ADDR="2001:db8:1:2::1")
+    other = rf.get("/", REMOTE_ADDR="2001:db8:1:2:ffff::9")
+
+    assert client_network(one) == client_network(other) == "2001:db8:1:2::/64"
