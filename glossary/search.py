@@ -258,15 +258,15 @@ def find(query_words, limit):
             best[term_id] = (rank, reason)
 
     exact = SearchName.objects.filter(Q(key=query_key) | Q(compact=query_key.replace(" ", "")))
-    for name in exact.order_by("kind", "term_id").only("term_id", "kind", "name")[:limit]:
+    for name in exact.only("term_id", "kind", "name")[:limit]:
         add(name.term_id, name.kind, "Other name: " + name.name if name.kind else "")
     if len(best) == 1:
         # A lone exact name is the one clear hit: the page goes straight there, so look no further.
         term_id, (rank, reason) = next(iter(best.items()))
         term = Term.objects.only(*TERM_FIELDS).filter(pk=term_id).first()
         return [Hit(term, rank, reason)] if term else []
-    # In a stable order: with more matches than the limit, every database keeps the same ones.
-    prefixed = SearchName.objects.filter(prefix_filter(query_key)).order_by("key", "term_id")
+    # In the order of their index: with more matches than the limit, every database keeps the same ones.
+    prefixed = SearchName.objects.filter(prefix_filter(query_key)).order_by("key")
     for name in prefixed.only("term_id", "name")[:limit]:
         add(name.term_id, 2, "Starts with your search: " + name.name)
     for term_id in text_matches(query_words, limit):
