@@ -175,3 +175,16 @@ def fresh_rate_limits():
     from django.core.cache import caches
 
     caches["limits"].clear()
+
+
+@pytest.fixture
+def cached(settings, glossary):
+    """The real content with the page cache on (tests run with the dummy cache otherwise); returns it."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
+    }
+    from django.core.cache import cache
+
+    cache.clear()
+    return cache

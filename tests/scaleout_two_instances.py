@@ -53,6 +53,16 @@ def two_instances(tmp_path, database):
         server.stop()
 
 
+def signed_in(server, address):
+    """A browser signed in to the admin of `server` as the editor."""
+    person = Browser(server.base, address, lambda *a: None)
+    _, page = person.request("admin", "/admin/login/")
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    login = {"csrfmiddlewaretoken": csrf, "username": EDITOR, "password": PASSWORD, "next": "/admin/"}
+    person.request("admin", "/admin/login/", login)
+    return person
+
+
 def summary_on(server, slug="cmo"):
     _, html = Browser(server.base, "192.0.2.1", lambda *a: None).request("page", f"/terms/{slug}/")
     return re.search(r'<p class="lead[^"]*">(.*?)</p>', html, re.S).group(1).strip()
@@ -72,14 +82,7 @@ def test_a_load_through_one_instance_is_seen_at_once_by_both(two_instances):
 def test_an_admin_save_on_one_instance_is_seen_at_once_on_the_other(two_instances):
     (a, b), _, _ = two_instances
     summary_on(b)  # cached on b's side of the shared cache
-    editor = Browser(a.base, "192.0.2.2", lambda *a: None)
-    _, page = editor.request("admin", "/admin/login/")
-    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    editor.request(
-        "admin",
-        "/admin/login/",
-        {"csrfmiddlewaretoken": csrf, "username": EDITOR, "password": PASSWORD, "next": "/admin/"},
-    )
+    editor = signed_in(a, "192.0.2.2")
     _, found = editor.request("admin", "/admin/glossary/term/?q=cmo")
     change = re.search(r'href="(/admin/glossary/term/\d+/change/)[^"]*">Contract manufacturing', found).group(
         1
@@ -95,14 +98,7 @@ def test_an_admin_save_on_one_instance_is_seen_at_once_on_the_other(two_instance
 
 def test_a_login_on_one_instance_holds_on_the_other(two_instances):
     (a, b), _, _ = two_instances
-    person = Browser(a.base, "192.0.2.3", lambda *a: None)
-    _, page = person.request("admin", "/admin/login/")
-    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    person.request(
-        "admin",
-        "/admin/login/",
-        {"csrfmiddlewaretoken": csrf, "username": EDITOR, "password": PASSWORD, "next": "/admin/"},
-    )
+    person = signed_in(a, "192.0.2.3")
 
     person.base = b.base  # the same browser, sent to the other instance by the load balancer
     status, html = person.request("admin", "/admin/")

@@ -272,26 +272,14 @@ def test_another_allowed_host_cannot_put_itself_into_cached_pages(client, glossa
         assert "https://glossary.example.org/" in served, path
 
 
-@pytest.fixture
-def page_cache(settings, glossary):
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
-    }
-    from django.core.cache import cache
-
-    cache.clear()
-    return cache
-
-
-def test_junk_query_parameters_share_one_cache_entry(client, page_cache):
+def test_junk_query_parameters_share_one_cache_entry(client, cached):
     for n in range(3000):
         assert client.get(f"/terms/cro/?utm_source=mail&x={n}").status_code == 200
 
-    assert len(page_cache._cache) == 1
+    assert len(cached._cache) == 1
 
 
-def test_only_the_parameters_a_page_reads_make_entries_and_only_of_their_form(client, page_cache):
+def test_only_the_parameters_a_page_reads_make_entries_and_only_of_their_form(client, cached):
     for query in (
         "",
         "?category=organizations",
@@ -301,7 +289,7 @@ def test_only_the_parameters_a_page_reads_make_entries_and_only_of_their_form(cl
     ):
         client.get(f"/terms/{query}")
 
-    assert len(page_cache._cache) == 2  # the whole index, and one category
+    assert len(cached._cache) == 2  # the whole index, and one category
 
 
 @pytest.mark.parametrize(
@@ -313,11 +301,11 @@ def test_only_the_parameters_a_page_reads_make_entries_and_only_of_their_form(cl
         "/advisor/?need=development",
     ],
 )
-def test_pages_keyed_on_free_text_are_never_kept(client, page_cache, path):
+def test_pages_keyed_on_free_text_are_never_kept(client, cached, path):
     response = client.get(path)
 
     assert response.status_code in (200, 301, 302, 400)
-    assert len(page_cache._cache) == 0
+    assert len(cached._cache) == 0
     assert "ETag" not in response
 
 

@@ -63,18 +63,6 @@ def test_https_turns_on_hsts_secure_cookies_and_redirects():
 # The page cache
 
 
-@pytest.fixture
-def cached(settings, glossary):
-    settings.CACHES = {
-        **settings.CACHES,
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"},
-    }
-    from django.core.cache import cache
-
-    cache.clear()
-    return cache
-
-
 def test_an_anonymous_page_is_served_from_the_cache_with_an_etag(client, cached, django_assert_num_queries):
     first = client.get("/terms/cmo/")
 
