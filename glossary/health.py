@@ -13,7 +13,9 @@ from glossary.models import Source, Term
 
 # Capitals that look like an abbreviation a reader would want defined: "CAPA", "IMP", "FDA". Codes
 # with digits ("Q7", "E6") are guideline numbers, and country names need no entry.
-ACRONYM_RE = re.compile(r"\b[A-Z]{2,6}s?\b")
+# Part of a longer name ("FD&C") is not one of these, nor is a roman numeral ("Type II", "Part III").
+ACRONYM_RE = re.compile(r"(?<!&)\b[A-Z]{2,6}s?\b(?!&)")
+ROMAN_RE = re.compile(r"[IVX]+")
 NOT_TERMS = {"US", "USA", "EU", "UK", "OK"}
 MISSING_RE = re.compile(r'<span class="missing-term">([^<]+)</span>')
 # Mentioned in at least this many entries before it is reported as worth an entry of its own.
@@ -47,7 +49,12 @@ def report(today=None):
             undefined.setdefault(f"[[{name}]]", []).append(term.title)
         text = re.sub(r"<[^>]+>", " ", term.body_html)
         for word in sorted(set(ACRONYM_RE.findall(text))):
-            if word not in known and word.removesuffix("s") not in known and word not in NOT_TERMS:
+            if (
+                word not in known
+                and word.removesuffix("s") not in known
+                and word not in NOT_TERMS
+                and not ROMAN_RE.fullmatch(word)
+            ):
                 undefined.setdefault(word, []).append(term.title)
     sections = [
         Section(

@@ -250,13 +250,18 @@ def test_the_report_lists_what_needs_an_editor(loaded):
     Term.objects.filter(slug="sponsor").update(reviewed="2020-01-01")
     Term.objects.filter(slug="cro").update(
         body_html='<p>The FDA and the FDA again, an NDA, and <span class="missing-term">gone</span>.</p>'
+        "<p>Under the FD&amp;C Act, a Type II file, Part III.</p>"
     )
-    Term.objects.create(slug="ema", title="EMA", summary="x", body="The FDA and the NDA.")
+    Term.objects.create(slug="ema", title="EMA", summary="x", body="The FDA and the NDA, FD&C, Part III.")
     cro = Term.objects.get(slug="cro")
     cro.sources.create(title="Broken", url="not a url")
 
     sections = {s.title: [label for label, _ in s.items] for s in report()}
 
+    # Roman numerals and pieces of longer names are not abbreviations to define.
+    assert not any(
+        label.startswith(("II,", "III,", "FD,", "C,")) for label in sections["Used but not defined"]
+    )
     # Which entries, not only how many.
     assert "[[gone]], in 1 entry: Contract research organization" in sections["Used but not defined"]
     assert "FDA, in 2 entries: Contract research organization, EMA" in sections["Used but not defined"]
