@@ -625,6 +625,7 @@ def test_sending_past_the_limit_gets_a_429_that_says_when_to_try_again(quiz, set
     assert [r.status_code for r in statuses] == [302, 302, 429]
     assert 0 < int(statuses[2]["Retry-After"]) <= 600
     assert re.search(r"Please try again in (a minute|\d+ minutes)", statuses[2].content.decode())
+    assert '<a href="/quiz/which-fits/">Back to the quiz</a>' in statuses[2].content.decode()
     assert Attempt.objects.sent().count() == 2
 
 
