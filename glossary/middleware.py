@@ -2,11 +2,9 @@
 
 import hashlib
 import re
-import secrets
 from urllib.parse import urlencode
 
-from django.core.cache import cache, caches
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache import cache
 from django.db import DatabaseError, connection
 from django.http import HttpResponseNotModified, JsonResponse
 from django.urls import Resolver404, resolve
@@ -83,27 +81,6 @@ def cached_by(**params):
     return declare
 
 
-# With a cache shared by every instance (Redis), the content version lives there too, so that one
-# round trip fetches the version and the page together; it is replaced by a new random token each
-# time content changes (ContentVersion.bump). Otherwise each process asks the database every time.
-VERSION_KEY = "content-version"
-
-
-def shared_cache():
-    return isinstance(caches["default"], RedisCache)
-
-
-def publish_new_version():
-    """After a change commits: every page cached so far is stale, on every instance."""
-    if shared_cache():
-        cache.set(VERSION_KEY, secrets.token_hex(8), VERSION_TIMEOUT)
-
-
-# Should a change ever fail to publish (a crash between commit and publish), the token still
-# expires: no page can be stale for longer than this.
-VERSION_TIMEOUT = 60 * 60
-
-
 class PublicPageCacheMiddleware:
     """Serve anonymous GET requests from the cache, and let browsers revalidate with ETag.
 
@@ -161,12 +138,10 @@ class PublicPageCacheMiddleware:
     @staticmethod
     def lookup(key):
         """(the content version, what the cache holds for `key`): one round trip to a shared cache."""
-        if shared_cache():
-            found = cache.get_many([VERSION_KEY, key])
-            if VERSION_KEY not in found:
-                cache.add(VERSION_KEY, secrets.token_hex(8), VERSION_TIMEOUT)
-                found[VERSION_KEY] = cache.get(VERSION_KEY)
-            return found[VERSION_KEY], found.get(key)
+        if ContentVersion.shared():
+            found = cache.get_many([ContentVersion.CACHE_KEY, key])
+            version = found.get(ContentVersion.CACHE_KEY) or ContentVersion.new_token(only_if_missing=True)
+            return version, found.get(key)
         return ContentVersion.read()[0], cache.get(key)
 
     @staticmethod

@@ -1,5 +1,6 @@
 import datetime
 import re
+import secrets
 import string
 from dataclasses import dataclass
 from itertools import groupby
@@ -922,8 +923,9 @@ class ContentVersion(models.Model):
     """A number that grows with every change to the content: the key to every cached page.
 
     One row. A load that changes something increases it once, as it commits; so does every other
-    transaction that saves content (apps.py); middleware.py reads it, one query per request, so a
-    change reaches every worker on every machine at once.
+    transaction that saves content (apps.py). The page cache (middleware.py) checks it on every
+    request, here or, with Redis, as a token in the cache, so a change reaches every worker on every
+    machine at once.
     """
 
     number = models.PositiveBigIntegerField(default=1)
@@ -960,8 +962,33 @@ class ContentVersion(models.Model):
 
     @classmethod
     def bump(cls):
-        from glossary.middleware import publish_new_version
-
         if not cls.objects.filter(pk=1).update(number=models.F("number") + 1, changed=timezone.now()):
             cls.objects.get_or_create(pk=1)
-        transaction.on_commit(publish_new_version)
+        if cls.shared():
+            transaction.on_commit(cls.new_token)
+
+    # With a cache shared by every instance (Redis), the version the page cache checks lives there
+    # too, so that one round trip fetches it with the page (middleware.py): a random token, replaced
+    # when a change commits. Should a change fail to publish one (a crash between commit and
+    # publish), the token still expires: no page is stale for longer than CACHE_TIMEOUT.
+    CACHE_KEY = "content-version"
+    CACHE_TIMEOUT = 60 * 60
+
+    @staticmethod
+    def shared():
+        from django.core.cache import caches
+        from django.core.cache.backends.redis import RedisCache
+
+        return isinstance(caches["default"], RedisCache)
+
+    @classmethod
+    def new_token(cls, only_if_missing=False):
+        """Put a new version token in the shared cache (every page cached so far is then stale);
+        `only_if_missing`: unless one is there. Returns the token in the cache."""
+        from django.core.cache import cache
+
+        token = secrets.token_hex(8)
+        if only_if_missing:
+            return token if cache.add(cls.CACHE_KEY, token, cls.CACHE_TIMEOUT) else cache.get(cls.CACHE_KEY)
+        cache.set(cls.CACHE_KEY, token, cls.CACHE_TIMEOUT)
+        return token

@@ -64,6 +64,10 @@ class Drawing:
     label_width = LABEL_WIDTH
 
 
+# Where a stage's text twin lists each kind of band.
+LISTED_AS = {Band.Kind.PARTNER: "partners", Band.Kind.RULE: "rules", Band.Kind.MILESTONE: "milestones"}
+
+
 def wrap(text, width_px, max_lines=2):
     """Break `text` into lines that fit `width_px`; the last line is shortened with "…" if need be.
 
@@ -108,9 +112,8 @@ def draw(stages, bands, current_term=None):
         current = current_term is not None and band.term_id == current_term.pk
         lines = wrap(band.label, width - 12, 2 if milestone else 1)
         bars.append(BandBar(band, boxes[first].x, top + row * BAND_HEIGHT, width, lines, current, label))
-        kinds = {Band.Kind.PARTNER: "partners", Band.Kind.RULE: "rules", Band.Kind.MILESTONE: "milestones"}
         for box in boxes[first : last + 1]:
-            getattr(box, kinds[band.kind]).append(band)
+            getattr(box, LISTED_AS[band.kind]).append(band)
     height = top + len(rows) * BAND_HEIGHT + 4
     width = LABEL_WIDTH + len(boxes) * COLUMN
     return Drawing(boxes, bars, width, height, any(b.current for b in boxes + bars))

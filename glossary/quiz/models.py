@@ -251,6 +251,11 @@ class Attempt(models.Model):
     def get_absolute_url(self):
         return reverse("quiz:result", args=[self.quiz.slug, self.token])
 
+    def recorded(self):
+        """({question pk: Answer}, {question pk: [chosen options]}) of the answers recorded so far."""
+        answers = {a.question_id: a for a in self.answers.prefetch_related("chosen")}
+        return answers, {pk: list(a.chosen.all()) for pk, a in answers.items()}
+
 
 class Answer(models.Model):
     """The first answer an attempt gave to a question. It never changes afterwards."""

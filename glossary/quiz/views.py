@@ -98,7 +98,7 @@ def answer_quiz(request, quiz):
     if attempt and attempt.submitted:
         messages.info(request, "This attempt was already scored; here is its result.")
         return redirect(attempt)
-    locked = attempt_choices(attempt)
+    locked = attempt.recorded()[1] if attempt else {}
     try:
         answers, missing = read_submission(questions, request.POST, locked)
         question = checked_question(questions, checking) if checking else None
@@ -141,17 +141,9 @@ def checked_question(questions, key):
     raise Malformed("The form checked a question that is not in this quiz.")
 
 
-def attempt_choices(attempt):
-    """{question pk: [options]} of the answers an attempt has recorded."""
-    if attempt is None:
-        return {}
-    return {a.question_id: list(a.chosen.all()) for a in attempt.answers.prefetch_related("chosen")}
-
-
 def show_quiz(request, quiz, questions, signed, attempt, draft, unanswered=None, error="", status=200):
     token = quiz.read_token(signed)
-    answers = {a.question_id: a for a in attempt.answers.prefetch_related("chosen")} if attempt else {}
-    chosen = {pk: list(a.chosen.all()) for pk, a in answers.items()}
+    answers, chosen = attempt.recorded() if attempt else ({}, {})
     checked = [q for q in questions if q.pk in answers]
     feedback = {i["question"].pk: i for i in feedback_items(checked, answers, chosen)} if checked else {}
     items = [
@@ -266,8 +258,7 @@ def quiz_result(request, slug, token):
         Attempt.objects.select_related("quiz"), quiz__slug=slug, token=token, submitted__isnull=False
     )
     questions = quiz_questions(attempt.quiz)
-    answers = {a.question_id: a for a in attempt.answers.prefetch_related("chosen")}
-    chosen = {pk: list(a.chosen.all()) for pk, a in answers.items()}
+    answers, chosen = attempt.recorded()
     items = feedback_items(questions, answers, chosen)
     for number, item in enumerate(items, start=1):
         item["number"] = number
