@@ -24,6 +24,7 @@ from glossary.rendering import (
     render_markdown,
     wikilink_slugs,
 )
+from glossary.words import key, words
 
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 validate_slug = RegexValidator(
@@ -217,8 +218,6 @@ class TermQuerySet(models.QuerySet):
 
     def mentions_in(self, text):
         """Mentions of the terms whose names occur in `text`, found through the search index."""
-        from glossary.search import words
-
         tokens = words(text)
         grams = {
             " ".join(tokens[i : i + n]) for n in range(1, MAX_NAME_WORDS + 1) for i in range(len(tokens))
@@ -229,9 +228,9 @@ class TermQuerySet(models.QuerySet):
         names = [
             name
             for start in range(0, len(grams), 10_000)
-            for name in SearchName.objects.filter(key__in=grams[start : start + 10_000]).select_related(
-                "term"
-            )
+            for name in SearchName.objects.filter(key__in=grams[start : start + 10_000])
+            .select_related("term")
+            .only("name", "kind", *(f"term__{f}" for f in ("slug", "title", "abbreviation", "sense")))
         ]
         return Mentions(
             (
@@ -269,8 +268,6 @@ class TermQuerySet(models.QuerySet):
         abbreviation__iexact alone reads every term (no index serves it: 16 ms a page at 10,000
         terms); the search index's names, looked up by their indexed key, narrow it first.
         """
-        from glossary.search import key
-
         if not term.abbreviation:
             return self.none()
         names = SearchName.objects.filter(kind=SearchName.Kind.NAME, key=key(term.abbreviation))

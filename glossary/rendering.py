@@ -15,6 +15,8 @@ import nh3
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
+from glossary.words import WORD_RE, fold, words_in
+
 # [[slug]] or [[slug|label]]. The slug part is loose on purpose, so that a malformed slug is
 # reported as a link to a missing term instead of being left in the text unnoticed.
 WIKILINK_PATTERN = r"\[\[([^\[\]|\n]+?)(?:\|([^\[\]\n]+?))?\]\]"
@@ -97,83 +99,77 @@ class WikiLinkProcessor(InlineProcessor):
         return el, m.start(0), m.end(0)
 
 
-WORD_RE = re.compile(r"[A-Za-z0-9]+(?:[-'][A-Za-z0-9]+)*")
 MAX_NAME_WORDS = 6
 
 
-@functools.lru_cache(maxsize=10_000)  # called for every word of every body; most words recur
-def fold(word):
-    """A word as names are compared: lowercase and singular ("Sponsors" -> "sponsor")."""
-    word = word.casefold()
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-3] + "y" if word.endswith("ies") else word[:-1]
-    return word
+def is_abbreviation(name):
+    """Whether a name is written as an abbreviation is ("CRO", "cGMP", "eCTD", "EOP2"): one word with
+    two capitals or more. Such names match only with their own capitals, so "IND" is not "ind"."""
+    return len(WORD_RE.findall(name)) == 1 and sum(c.isupper() for c in name) >= 2
 
 
 class Mentions:
-    """The names of terms (titles, other names, abbreviations), to link a term's first mention in a body.
+    """The names of terms (titles, other names, abbreviations), to find where a text mentions them:
+    the first mention of each term in a body is linked; "Explain this text" marks every one.
 
-    Abbreviations match with their exact capitals (so "IND" but not "ind"), other names in any case and
-    in the plural. Matching walks the words of the text once: no pattern is built from every name.
-    Names are kept as strings, their folded words joined by spaces: at 100,000 terms, tuples would take
-    twice the memory, and each rendering process holds an index of its own (content/render.py).
+    Abbreviations match with their exact capitals or in all capitals ("CGMP" for cGMP), and in the
+    plural ("INDs"); other names in any case and form that words.fold() takes for the same. Matching
+    walks the words of the text once: no pattern is built from every name.
     """
 
     def __init__(self, entries):
-        """`entries`: (name, is_abbreviation, target, secondary) for each name of each term."""
-        self.abbreviations, self.phrases = {}, {}
+        """`entries`: (name, is_abbreviation, target, secondary) for each name of each term. A name
+        of several terms means the main sense first, so that "CMO" is this glossary's CMO before a
+        chief medical officer."""
+        self.abbreviations, self.phrases = {}, {}  # name -> [targets], main sense first
         # A phrase can only start at one of these, and is at most so many words long: most words are
         # skipped at once, and a name is looked for at each length only up to that.
         self.first_words = {}
-        # What a mention must contain, to pass over a text without one at set speed (see candidates()):
-        self.last_words = set()  # a name can only be mentioned where its last word is
-        self.plurals = set()  # "INDs"
-        # Main senses first, so that "CMO" means this glossary's CMO, not a chief medical officer.
-        secondary = []
-        for name, is_abbreviation, target, is_secondary in entries:
-            if is_secondary:
-                secondary.append((name, is_abbreviation, target))
-            else:
-                self.add(name, is_abbreviation, target)
-        for entry in secondary:
-            self.add(*entry)
+        self.last_words = set()  # a name can only be mentioned where its last word is (candidates())
+        for name, abbreviation, target, _ in sorted(entries, key=lambda entry: entry[3]):
+            self.add(name, abbreviation, target)
 
-    def add(self, name, is_abbreviation, target):
-        """Add one name of a term; a name already taken keeps its first term."""
-        tokens = WORD_RE.findall(name)
-        if not tokens:
+    def add(self, name, abbreviation, target):
+        words = [word for word, _, _ in words_in(name)]
+        if not words:
             return
-        if is_abbreviation:
-            self.abbreviations.setdefault(name, target)
-            self.plurals.add(name + "s")
+        if (abbreviation or is_abbreviation(name)) and len(words) == 1:
+            for spelling in {words[0], words[0].upper(), words[0] + "s", words[0].upper() + "s"}:
+                senses = self.abbreviations.setdefault(spelling, [])
+                if target not in senses:
+                    senses.append(target)
         elif len(name) >= 4:
-            key = [fold(t) for t in tokens]
-            self.phrases.setdefault(" ".join(key), target)
+            key = [fold(w) for w in words]
+            senses = self.phrases.setdefault(" ".join(key), [])
+            if target not in senses:
+                senses.append(target)
             longest = min(len(key), MAX_NAME_WORDS)
             if self.first_words.get(key[0], 0) < longest:
                 self.first_words[key[0]] = longest
             self.last_words.add(key[-1])
 
-    def find(self, text, skip):
-        """[(start, end, target)]: the first mention in `text` of each term not in `skip` (slugs)."""
-        words = WORD_RE.findall(text)
-        if not words:
+    def find(self, text, skip=None):
+        """[(start, end, [targets])] of the mentions in `text`: with `skip` (a set of slugs), only the
+        first of each term not in it, which joins it; without, every one."""
+        found_words = words_in(text)
+        if not found_words:
             return []
+        words = [w for w, _, _ in found_words]
         folded = list(map(fold, words))  # once per word, not once per phrase tried
-        found, resume, spans = [], 0, None
+        found, resume = [], 0
         for i in self.candidates(words, folded):
             if i < resume:
                 continue  # inside the mention just found
-            match = self.match_at(i, words, folded, skip)
+            match = self.match_at(i, words, folded, skip or ())
             if match:
-                n, target = match
-                spans = spans or [m.span() for m in WORD_RE.finditer(text)]
-                start, end = spans[i][0], spans[i + n - 1][1]
+                n, targets = match
+                start, end = found_words[i][1], found_words[i + n - 1][2]
                 # Part of a reference such as "Directive 2001/83/EC": not a mention of a term.
                 if text[start - 1 : start] == "/" or text[end : end + 1] == "/":
                     continue
-                found.append((start, end, target))
-                skip.add(target.slug)
+                found.append((start, end, targets))
+                if skip is not None:
+                    skip.add(targets[0].slug)
                 resume = i + n
         return found
 
@@ -188,28 +184,25 @@ class Mentions:
         for word in self.last_words.intersection(folded):
             for j in positions(folded, word):
                 found.update(range(max(0, j + 1 - MAX_NAME_WORDS), j + 1))
-        for word in (self.abbreviations.keys() & words) | self.plurals.intersection(words):
+        for word in self.abbreviations.keys() & set(words):
             found.update(positions(words, word))
         return sorted(found)
 
     def match_at(self, i, words, folded, skip):
-        """(number of words, target) of the longest mention starting at word `i` of a term not in
-        `skip`, or None."""
+        """(number of words, [targets]) of the longest mention starting at word `i` whose main sense
+        is not in `skip`, or None."""
         phrases = self.phrases
         # Most words start no name: they can only be an abbreviation.
         longest = min(self.first_words.get(folded[i], 0), len(folded) - i)
         for n in range(longest, -1, -1):
             if n:
-                target = phrases.get(" ".join(folded[i : i + n]))
+                targets = phrases.get(" ".join(folded[i : i + n]))
             elif longest and folded[i] in phrases:
                 return None  # the word is a name, already linked: not an abbreviation as well
             else:
-                n, word = 1, words[i]
-                target = self.abbreviations.get(word) or (
-                    word[-1] == "s" and self.abbreviations.get(word[:-1])
-                )
-            if target and target.slug not in skip:
-                return n, target
+                n, targets = 1, self.abbreviations.get(words[i])
+            if targets and targets[0].slug not in skip:
+                return n, targets
         return None
 
 
@@ -259,7 +252,7 @@ class AutoLink(Treeprocessor):
         if not found:
             return text, []
         elements, head, last = [], text[: found[0][0]], found[0][0]
-        for start, end, target in found:
+        for start, end, (target, *_) in found:
             if elements:
                 elements[-1].tail = text[last:start]
             el = etree.Element("a")

@@ -8,7 +8,6 @@ databases find exactly the same terms. Typos are corrected against the vocabular
 (SearchWord), by matching one-letter deletions, never by scanning terms.
 """
 
-import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -19,44 +18,11 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from glossary.models import SearchDocument, SearchName, SearchWord, Term, insert_rows
+from glossary.words import key, words
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8
 MAX_RESULTS = 20
-
-
-TOKEN_RE = re.compile(r"[a-z0-9]+")
-
-
-def tokens(text):
-    """Lowercase words without accents or punctuation: "c.G.M.P." -> c, g, m, p; "cGMP" -> cgmp."""
-    text = text or ""
-    if not text.isascii():  # most text is: it needs no decomposing (a load normalises 100,000 bodies)
-        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return TOKEN_RE.findall(text.lower())
-
-
-@functools.lru_cache(maxsize=10_000)  # the same few thousand words make up most text
-def singular(word):
-    """A plain English singular, so that "organizations" finds "organization" and "studies" "study"."""
-    if len(word) <= 3 or word.isdigit():
-        return word
-    if word.endswith("ies"):
-        return word[:-3] + "y"
-    if word.endswith(("sses", "xes", "ches", "shes")):
-        return word[:-2]
-    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
-def words(text):
-    return list(map(singular, tokens(text)))
-
-
-def key(text):
-    """The form names are stored and compared in."""
-    return " ".join(words(text))
 
 
 def compact(text):

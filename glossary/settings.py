@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "axes",
     "glossary",
     "glossary.quiz",
+    "glossary.explain",
 ]
 
 MIDDLEWARE = [
@@ -111,6 +112,7 @@ PROXY_HOPS = 1 if _proxy in {"true", "yes", "on"} else int(_proxy or 0)
 RATE_LIMITS = {
     "quiz-check": (1200, 600),
     "quiz-send": (90, 600),
+    "explain": (1200, 600),  # texts explained, live updates as one types included
 }
 
 ROOT_URLCONF = "glossary.urls"

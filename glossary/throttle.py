@@ -55,18 +55,40 @@ def wait_needed(request, scope):
     return int(start + window - now) + 1 if count > limit else 0
 
 
-def wait_message(wait):
+# What each limited thing is called on the page that says to wait, what is kept meanwhile, and why the
+# limit is there.
+LIMITED = {
+    "quiz": (
+        "quiz answers",
+        "the answers you have ticked are kept.",
+        "The limit keeps the quiz’s statistics honest; a whole class answering together stays well within it.",
+        "Back to the quiz",
+    ),
+    "explain": (
+        "texts to explain",
+        "your text is still in the form if you go back.",
+        "The limit keeps the site quick for everyone; a person pasting text stays well within it.",
+        "Back to Explain this text",
+    ),
+}
+
+
+def limited(scope):
+    return LIMITED[scope.split("-")[0]]
+
+
+def wait_message(wait, scope):
     minutes = max(1, -(-wait // 60))
     when = "in a minute" if minutes == 1 else f"in {minutes} minutes"
-    return (
-        f"Too many quiz answers came from your network in the last few minutes. Please try again {when}; "
-        "the answers you have ticked are kept."
-    )
+    what, kept, _, _ = limited(scope)
+    return f"Too many {what} came from your network in the last few minutes. Please try again {when}; {kept}"
 
 
-def too_many(request, wait):
+def too_many(request, wait, scope):
     """The 429 page: what happened, and when to try again."""
-    page = render_to_string("429.html", {"message": wait_message(wait)}, request=request)
+    _, _, why, back = limited(scope)
+    context = {"message": wait_message(wait, scope), "why": why, "back": back}
+    page = render_to_string("429.html", context, request=request)
     response = HttpResponse(page, status=429)
     response["Retry-After"] = str(wait)
     return response

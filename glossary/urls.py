@@ -26,6 +26,7 @@ glossary_patterns = [
 urlpatterns = [
     path("", include((glossary_patterns, "glossary"))),
     path("", include("glossary.quiz.urls")),
+    path("", include("glossary.explain.urls")),
     path("admin/", admin.site.urls),
     # Under the names django-markdownx's editor expects; paths set in settings.MARKDOWNX_*_PATH.
     path("editor/markdownify/", views.markdown_preview, name="markdownx_markdownify"),

@@ -30,8 +30,9 @@ from glossary.models import (
     comparison_rows,
 )
 from glossary.rendering import render_preview
-from glossary.search import highlight, search, suggestions, words
+from glossary.search import highlight, search, suggestions
 from glossary.timeline import timeline
+from glossary.words import words
 
 LETTERS = list(string.ascii_uppercase)
 SET_NAME = "Drug Development Outsourcing Glossary"

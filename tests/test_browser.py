@@ -611,3 +611,37 @@ def test_staff_revert_an_edit_from_the_admin_history(page, visit, django_user_mo
     visit("/terms/sponsor/")
     original = next(t.data.summary for t in read_content(CONTENT_DIR).terms if t.slug == "sponsor")
     expect(page.locator(".entry-header .lead")).to_have_text(original)
+
+
+EXPLAINED = "Our CDMO will run the PPQ batches while the CRO's CRAs monitor the sites under the IND; PDUFA dates follow."
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_pasted_text_is_explained_as_it_changes_without_a_page_load(page, visit, size, artifacts):
+    page.set_viewport_size(SIZES[size])
+    visit("/")
+    page.get_by_role("link", name="Explain a text you were sent").click()
+    expect(page.locator("h1")).to_have_text("Explain this text")
+    page.evaluate("window.stillThisPage = true")
+
+    page.get_by_label("Text to explain").fill(EXPLAINED)
+
+    marks = page.locator(".explained-text a.term-link")
+    expect(marks).to_have_text(["CDMO", "PPQ batches", "CRO", "CRAs", "monitor", "IND"])
+    expect(page.locator("#explain-status")).to_have_text(
+        re.compile(r"^6 terms found; 1 word not in the glossary yet")
+    )
+    expect(page.locator(".unknown-words")).to_have_text("PDUFA")
+    assert page.evaluate("window.stillThisPage") is True  # updated in place: no page load
+
+    page.get_by_label("Text to explain").fill(EXPLAINED.replace("CDMO", "CMO"))
+    expect(marks.first).to_have_text("CMO")
+    expect(page.locator(".explained-terms > li")).to_have_count(7)  # both senses of CMO and of CRO
+
+    marks.first.focus()
+    expect(page.locator("#term-preview")).to_be_visible()
+    expect(page.locator("#term-preview")).to_contain_text("Contract manufacturing organization")
+    page.keyboard.press("Escape")
+    assert_accessible(page)
+    assert_no_sideways_scroll(page)
+    shot(page, artifacts, f"explain-{size}")

@@ -3,7 +3,8 @@
 import pytest
 
 from glossary.models import SearchDocument, SearchName, Term
-from glossary.search import deletions, key, search, singular
+from glossary.search import deletions, search
+from glossary.words import fold, key
 
 
 def slugs(query):
@@ -192,11 +193,20 @@ def test_the_index_is_built_at_load_time_for_every_term(glossary):
 
 def test_the_words_are_normalised_the_same_way_for_both_databases():
     assert key("Contract Research Organizations") == "contract research organization"
-    assert key("c.G.M.P.") == "c g m p"
+    assert key("c.G.M.P.") == "cgmp"  # capitals written with dots are one word
+    assert key("U.S. FDA's sponsor-investigator") == "us fda s sponsor investigator"
     # Accents, ligatures and other letters of the same word come out as plain ASCII, as typed.
     assert key("Crème BRÛLÉE ﬁlling") == "creme brulee filling"
-    assert singular("studies") == "study"
-    assert singular("process") == "process"
+    assert [fold(w) for w in ("studies", "process", "batches", "CROs")] == [
+        "study",
+        "process",
+        "batch",
+        "cro",
+    ]
+    # British spellings meet the American ones the names are written in.
+    assert key("organisations programme randomised analysed") == key(
+        "organizations program randomized analyzed"
+    )
     assert "cdmo" in deletions("cdmo") and "cdm" in deletions("cdmo")
 
 
@@ -220,3 +230,18 @@ def test_a_short_query_is_never_turned_into_another_abbreviation_or_a_little_wor
     results = search(query)
 
     assert results.corrected not in ("and", "cmo", "cro", "api")
+
+
+def test_a_new_renderer_version_indexes_every_term_again(authored, monkeypatch):
+    """A change to how words are normalised reaches the search rows of entries whose files did not change."""
+    from glossary.content import load_content, plan
+
+    SearchName.objects.filter(term__slug="cro").update(key="stale", compact="stale")
+    SearchDocument.objects.filter(term__slug="cro").update(text="stale")
+    assert search("contract research organization").single is None
+
+    monkeypatch.setattr(plan, "RENDERER_VERSION", plan.RENDERER_VERSION + 1)
+    load_content(authored)
+
+    assert search("contract research organization").single.slug == "cro"
+    assert SearchDocument.objects.get(term__slug="cro").text != "stale"

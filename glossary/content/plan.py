@@ -15,9 +15,10 @@ from glossary.content.read import ContentError, Problem
 from glossary.models import Alias, Comparison, ContentVersion, Deletion, FormerSlug, Term
 from glossary.quiz.models import Quiz
 
-# Raise it when a change to rendering.py changes the HTML of text that did not change: the next load
-# then renders every entry again. (Only content and this number decide what is rendered again.)
-RENDERER_VERSION = 1
+# Raise it when a change to rendering.py or words.py changes the HTML or the search words of text that
+# did not change: the next load then renders and indexes every entry again. (Only content and this
+# number decide what is rendered again.)
+RENDERER_VERSION = 2
 
 DOCUMENTS = {Term: "terms", Comparison: "comparisons", Quiz: "quizzes"}
 

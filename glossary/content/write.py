@@ -209,9 +209,14 @@ def write_terms(plan):
         {"from_term_id": pk, "to_term_id": slugs[r]} for pk, d, _ in owned for r in d.related
     ])  # fmt: skip
     links_of(Term, plan, written, ids, slugs)
+    # Re-rendered terms are indexed again too: what renders them anew (a new name, a new
+    # RENDERER_VERSION) can change how their words are found.
+    indexed = [(pk, s) for s, (pk, _, _) in zip(steps, owned, strict=True)] + [
+        (s.row.pk, s) for s in rerendered
+    ]
     write_index(
         [(pk, d.title, d.abbreviation, d.aliases, d.summary, s.file.body, s.rendered["search"])
-         for s, (pk, d, _) in zip(steps, owned, strict=True)],
+         for pk, s in indexed for d in [s.file.data]],
         new=set(written.values()) - set(ids),
     )  # fmt: skip
     return Counts.of(plan.steps[Term])

@@ -83,8 +83,9 @@ def quiz_detail(request, slug):
 def answer_quiz(request, quiz):
     """A POST of the quiz form: check one question (its button was pressed) or send them all."""
     checking = request.POST.get("check")
-    if wait := wait_needed(request, "quiz-check" if checking else "quiz-send"):
-        return too_many(request, wait)
+    scope = "quiz-check" if checking else "quiz-send"
+    if wait := wait_needed(request, scope):
+        return too_many(request, wait, scope)
     questions = quiz_questions(quiz)
     signed = request.POST.get("attempt", "")
     try:
@@ -186,7 +187,7 @@ def check_answer(request, slug):
     """Instant feedback for one question (quiz.js). The first answer checked is the one scored."""
     quiz = get_object_or_404(Quiz, slug=slug)
     if wait := wait_needed(request, "quiz-check"):
-        response = JsonResponse({"error": wait_message(wait)}, status=429)
+        response = JsonResponse({"error": wait_message(wait, "quiz-check")}, status=429)
         response["Retry-After"] = str(wait)
         return response
     try:

@@ -1,0 +1,30 @@
+"""Editors see the words people asked about that the glossary lacks, and may delete them."""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+
+def update_editors(apps, schema_editor):
+    app_config = apps.get_app_config("explain")
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group = Group.objects.filter(name="Editors").first()
+    if group is None:
+        return
+    group.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="explain", codename__in=["view_askedword", "delete_askedword"]
+        )
+    )
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("explain", "0001_initial"),
+        ("quiz", "0007_quiz_body_limit"),
+    ]
+
+    operations = [migrations.RunPython(update_editors, migrations.RunPython.noop)]
