@@ -79,6 +79,7 @@ def main():
     sections = [
         run("Loading content", "bench.load", "--sizes", *args.sizes),
         run("Search", "bench.search", "--sizes", *args.sizes),
+        run("Explain this text", "bench.explain", "--sizes", *args.sizes),
         run("Pages under load", "bench.pages", "--sizes", *args.sizes),
         *([] if on_postgres() else [run("Quiz takers at once", "bench.quiz")]),
         *([] if on_postgres() else [run("Lighthouse", "bench.lighthouse")]),

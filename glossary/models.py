@@ -217,21 +217,20 @@ class TermQuerySet(models.QuerySet):
         return self.filter(found)
 
     def mentions_in(self, text):
-        """Mentions of the terms whose names occur in `text`, found through the search index."""
+        """Mentions of the terms whose names occur in `text`, found through the search index: first
+        which words of the text are words of some name (the vocabulary), then which runs of those
+        words are names. Most words of a text are in no name, so few runs are looked up."""
         tokens = words(text)
-        grams = {
-            " ".join(tokens[i : i + n]) for n in range(1, MAX_NAME_WORDS + 1) for i in range(len(tokens))
-        }
-        # In batches: a long text has more word sequences than a query may have parameters
-        # (PostgreSQL takes 65,535; a 100,000-character body can have 90,000 sequences).
-        grams = sorted(grams)
-        names = [
-            name
-            for start in range(0, len(grams), 10_000)
-            for name in SearchName.objects.filter(key__in=grams[start : start + 10_000])
-            .select_related("term")
-            .only("name", "kind", *(f"term__{f}" for f in ("slug", "title", "abbreviation", "sense")))
-        ]
+        vocabulary = set(in_batches(SearchWord.objects.values_list("word", flat=True), "word", set(tokens)))
+        in_a_name = [t in vocabulary or t.isdigit() for t in tokens]  # the vocabulary leaves numbers out
+        grams = set()
+        for i in range(len(tokens)):
+            for n in range(1, min(MAX_NAME_WORDS, len(tokens) - i) + 1):
+                if not in_a_name[i + n - 1]:
+                    break
+                grams.add(" ".join(tokens[i : i + n]))
+        fields = ("name", "kind", *(f"term__{f}" for f in ("slug", "title", "abbreviation", "sense")))
+        names = in_batches(SearchName.objects.select_related("term").only(*fields), "key", grams)
         return Mentions(
             (
                 n.name,
@@ -492,6 +491,18 @@ class Deletion(models.Model):
 
 
 PLAIN = {int, str, float, type(None)}
+
+
+def in_batches(queryset, field, values, size=10_000):
+    """The rows of `queryset` whose `field` is one of `values`, a batch of values per query: a long
+    text has more words and word sequences than a query may have parameters (PostgreSQL takes
+    65,535; a 100,000-character body has 90,000 sequences)."""
+    values = sorted(values)
+    return [
+        row
+        for start in range(0, len(values), size)
+        for row in queryset.filter(**{f"{field}__in": values[start : start + size]})
+    ]
 
 
 def insert_rows(model, rows, batch=1000):

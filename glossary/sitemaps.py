@@ -27,6 +27,7 @@ class PageSitemap(SiteSitemap):
             "glossary:comparison_index",
             "glossary:timeline",
             "quiz:advisor",
+            "explain:page",
         ]
 
     def location(self, item):

@@ -302,7 +302,14 @@ def test_explaining_is_rate_limited_like_the_quiz(client, glossary, settings):
 
 
 def test_an_explanation_takes_a_fixed_number_of_queries(client, glossary, django_assert_num_queries):
-    # Names in the text, the terms found, the comparisons of them (two), and counting asked words
+    # Words of names in the text, names in the text, the terms found, the comparisons of them (two), and counting asked words
     # (a transaction's delete, insert and update).
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         explained(client, PRESS_RELEASE + " A CRO. " + CONTRACT * 20)
+
+
+def test_offsets_count_characters_and_any_json_string_is_answered(client, glossary):
+    data = api(client, '{"text": "\\ud83d\\udc8a The CDMO \\ud800 and the CRO"}').json()
+
+    assert [(m["start"], m["text"]) for m in data["matches"]] == [(6, "CDMO"), (21, "CRO")]
+    assert data["length"] == 24

@@ -18,8 +18,10 @@ MAX_LENGTH = 20_000  # characters: a long contract clause or a press release, no
 
 def clean(text):
     """The text as it is explained: line breaks as "\\n" (a browser sends a textarea's as "\\r\\n",
-    which would count twice against MAX_LENGTH)."""
-    return (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    which would count twice against MAX_LENGTH), and a lone surrogate (JSON can carry one, UTF-8
+    cannot) as "?", so that every character keeps its offset."""
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
+    return text.encode("utf-8", "replace").decode("utf-8")
 
 
 @dataclass
