@@ -32,7 +32,9 @@ def real_text():
     load_content(ROOT / "content")
     from glossary.models import Term
 
-    prose = " ".join(re.sub(r"\[\[([^|\]]+\|)?([^\]]+)\]\]", r"\2", t.body) for t in Term.objects.order_by("slug"))
+    prose = " ".join(
+        re.sub(r"\[\[([^|\]]+\|)?([^\]]+)\]\]", r"\2", t.body) for t in Term.objects.order_by("slug")
+    )
     return prose[:LENGTH]
 
 
@@ -76,10 +78,20 @@ def main():
     args = parser.parse_args()
     if not args.row:
         # One process per size: Django is set up once per process, on that size's database.
-        print("| terms | characters | marks | terms found | page p50 (ms) | page p95 (ms) | API p50 (ms) | API p95 (ms) |")
+        print(
+            "| terms | characters | marks | terms found | page p50 (ms) | page p95 (ms) | API p50 (ms) | API p95 (ms) |"
+        )
         print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for size in ["real", *args.sizes]:
-            command = [sys.executable, "-m", "bench.explain", "--sizes", size, "--requests", str(args.requests)]
+            command = [
+                sys.executable,
+                "-m",
+                "bench.explain",
+                "--sizes",
+                size,
+                "--requests",
+                str(args.requests),
+            ]
             subprocess.run([*command, "--row"], check=True, cwd=ROOT)
         return
     size = args.sizes[0]

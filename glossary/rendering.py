@@ -15,7 +15,7 @@ import nh3
 from markdown.inlinepatterns import InlineProcessor
 from markdown.treeprocessors import Treeprocessor
 
-from glossary.words import WORD_RE, fold, words_in
+from glossary.words import WORD_RE, fold_all, words_in
 
 # [[slug]] or [[slug|label]]. The slug part is loose on purpose, so that a malformed slug is
 # reported as a link to a missing term instead of being left in the text unnoticed.
@@ -113,7 +113,7 @@ class Mentions:
     the first mention of each term in a body is linked; "Explain this text" marks every one.
 
     Abbreviations match with their exact capitals or in all capitals ("CGMP" for cGMP), and in the
-    plural ("INDs"); other names in any case and form that words.fold() takes for the same. Matching
+    plural ("INDs"); other names in any case and form that words.fold_all() takes for the same. Matching
     walks the words of the text once: no pattern is built from every name.
     """
 
@@ -139,7 +139,7 @@ class Mentions:
                 if target not in senses:
                     senses.append(target)
         elif len(name) >= 4:
-            key = [fold(w) for w in words]
+            key = fold_all(words)
             senses = self.phrases.setdefault(" ".join(key), [])
             if target not in senses:
                 senses.append(target)
@@ -155,7 +155,7 @@ class Mentions:
         if not found_words:
             return []
         words = [w for w, _, _ in found_words]
-        folded = list(map(fold, words))  # once per word, not once per phrase tried
+        folded = fold_all(words)  # once per word, not once per phrase tried
         found, resume = [], 0
         for i in self.candidates(words, folded):
             if i < resume:

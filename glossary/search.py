@@ -8,7 +8,6 @@ databases find exactly the same terms. Typos are corrected against the vocabular
 (SearchWord), by matching one-letter deletions, never by scanning terms.
 """
 
-import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -18,7 +17,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from glossary.models import SearchDocument, SearchName, SearchWord, Term, insert_rows
-from glossary.words import key, words
+from glossary.words import fold, key, stem, stems, words, words_in
 
 MAX_QUERY_LENGTH = 200
 MAX_WORDS = 8
@@ -55,7 +54,7 @@ def clean_query(raw):
 
 
 def text_matches(query_words, limit):
-    """Term ids whose text holds every one of `query_words` (already normalised)."""
+    """Term ids whose text holds every one of `query_words` (stems)."""
     if not query_words:
         return []
     with connection.cursor() as cursor:
@@ -83,21 +82,28 @@ class Hit:
     snippet: str = ""
 
 
-def highlight(text, query_words, width=160):
-    """A piece of plain `text` around the first query word, with every query word marked; escaped."""
+def highlight(text, query, width=160):
+    """A piece of plain `text` around the first word that search matched for `query` (a word with the
+    same stem), with every such word marked; escaped."""
     if not text:
         return ""
     plain = " ".join(text.split())
-    pattern = re.compile(r"\b(" + "|".join(re.escape(w) for w in query_words) + r")\w*", re.IGNORECASE)
-    found = pattern.search(plain) if query_words else None
-    start = max(0, found.start() - width // 3) if found else 0
-    piece = plain[start : start + width]
-    prefix, suffix = ("…" if start else ""), ("…" if start + width < len(plain) else "")
-    out, last = [], 0
-    for m in pattern.finditer(piece) if query_words else []:
-        out += [escape(piece[last : m.start()]), f"<mark>{escape(m.group(0))}</mark>"]
-        last = m.end()
-    out.append(escape(piece[last:]))
+    wanted = set(stems(query))
+    marked = [(start, end) for word, start, end in words_in(plain) if stem(fold(word)) in wanted]
+    start = max(0, marked[0][0] - width // 3) if marked else 0
+    # Start and end at a space: never in the middle of a word.
+    if start:
+        start = plain.rfind(" ", 0, start) + 1
+    stop = start + width
+    if stop < len(plain):
+        stop = max(plain.rfind(" ", start, stop), start + width // 2)
+    out, last = [], start
+    for s, e in marked:
+        if s >= start and e <= stop:
+            out += [escape(plain[last:s]), f"<mark>{escape(plain[s:e])}</mark>"]
+            last = e
+    out.append(escape(plain[last:stop]))
+    prefix, suffix = ("…" if start else ""), ("…" if stop < len(plain) else "")
     return mark_safe(prefix + "".join(out) + suffix)
 
 
@@ -185,8 +191,8 @@ def add_vocabulary(vocabulary):
 
 
 def document_text(title, abbreviation, aliases, summary, body):
-    """All of a term's text, normalised, as its SearchDocument holds it."""
-    return " ".join(words(" ".join([title, abbreviation, *aliases, summary, body])))
+    """All of a term's text, as the stems of its words, as its SearchDocument holds it."""
+    return " ".join(stems(" ".join([title, abbreviation, *aliases, summary, body])))
 
 
 # Querying.
@@ -197,6 +203,7 @@ class Results:
     query: str  # as cleaned
     hits: list
     corrected: str = ""  # the words searched for instead, when the query had a typo
+    suggestion: str = ""  # a name like the query, which may be what was meant ("CRA" for "CRN")
 
     @property
     def single(self):
@@ -235,7 +242,7 @@ def find(query_words, limit):
     prefixed = SearchName.objects.filter(prefix_filter(query_key)).order_by("key")
     for name in prefixed.only("term_id", "name")[:limit]:
         add(name.term_id, 2, "Starts with your search: " + name.name)
-    for term_id in text_matches(query_words, limit):
+    for term_id in text_matches([stem(w) for w in query_words], limit):
         add(term_id, 3, "Mentions your search")
     terms = Term.objects.only(*TERM_FIELDS).in_bulk(list(best)[:limit])
     hits = [Hit(terms[pk], rank, reason) for pk, (rank, reason) in best.items() if pk in terms]
@@ -243,6 +250,8 @@ def find(query_words, limit):
     hits.sort(key=lambda h: (h.rank, bool(h.term.sense), h.term.title.casefold()))
     return hits[:limit]
 
+
+MAX_ABBREVIATION = 5  # a one-word query this short may be an abbreviation: never corrected unasked
 
 LITTLE_WORDS = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "vs"}
 
@@ -287,9 +296,13 @@ def search(raw, limit=MAX_RESULTS):
     if hits:
         return Results(query, hits)
     fixed = correct(query_words)
-    if fixed != query_words:
-        return Results(query, find(fixed, limit), corrected=" ".join(fixed))
-    return Results(query, [])
+    if fixed == query_words:
+        return Results(query, [])
+    if len(query_words) == 1 and len(query_words[0]) <= MAX_ABBREVIATION:
+        # Likely an abbreviation the glossary lacks ("CRN"), not a slip: say what is near, replace nothing.
+        name = SearchName.objects.filter(key=fixed[0]).order_by("kind").values_list("name", flat=True).first()
+        return Results(query, [], suggestion=name or fixed[0])
+    return Results(query, find(fixed, limit), corrected=" ".join(fixed))
 
 
 def suggestions(raw, limit=8):

@@ -32,7 +32,6 @@ from glossary.models import (
 from glossary.rendering import render_preview
 from glossary.search import highlight, search, suggestions
 from glossary.timeline import timeline
-from glossary.words import words
 
 LETTERS = list(string.ascii_uppercase)
 SET_NAME = "Drug Development Outsourcing Glossary"
@@ -365,7 +364,6 @@ def search_page(request):
     results = search(request.GET.get("q", ""))
     if results.single:
         return redirect(results.single)
-    shown_words = (results.corrected or results.query).split()
     for hit in results.hits:
         # Text matches show where the word is, from the published text (links and markup resolved).
         text = (
@@ -373,7 +371,7 @@ def search_page(request):
             if hit.rank < 3
             else f"{hit.term.summary} {html.unescape(strip_tags(hit.term.body_html))}"
         )
-        hit.snippet = highlight(text, [w for w in words(" ".join(shown_words))])
+        hit.snippet = highlight(text, results.corrected or results.query)
     nearest = [] if results.hits else suggestions(results.query[:2])
     return render(
         request,

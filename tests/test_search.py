@@ -4,7 +4,7 @@ import pytest
 
 from glossary.models import SearchDocument, SearchName, Term
 from glossary.search import deletions, search
-from glossary.words import fold, key
+from glossary.words import fold, key, words
 
 
 def slugs(query):
@@ -26,7 +26,11 @@ def test_plurals_find_the_singular_entry(glossary):
 
 @pytest.mark.parametrize(
     "query, slug",
-    [("cdmp", "cdmo"), ("fomulation", "formulation"), ("technolgy transfer", "technology-transfer")],
+    [
+        ("fomulation", "formulation"),
+        ("technolgy transfer", "technology-transfer"),
+        ("stabilty", "stability-study"),
+    ],
 )
 def test_small_typos_are_corrected(glossary, query, slug):
     results = search(query)
@@ -203,6 +207,7 @@ def test_the_words_are_normalised_the_same_way_for_both_databases():
         "batch",
         "cro",
     ]
+    assert key("Phase III, phase three, Part II, I") == "phase 3 phase 3 part 2 i"
     # British spellings meet the American ones the names are written in.
     assert key("organisations programme randomised analysed") == key(
         "organizations program randomized analyzed"
@@ -230,6 +235,52 @@ def test_a_short_query_is_never_turned_into_another_abbreviation_or_a_little_wor
     results = search(query)
 
     assert results.corrected not in ("and", "cmo", "cro", "api")
+
+
+@pytest.mark.parametrize("query, meant", [("CRN", "CRA"), ("CDO", "CDA"), ("PMO", "CMO"), ("cdmp", "CDMO")])
+def test_a_query_that_may_be_an_abbreviation_is_not_replaced_but_offered_a_did_you_mean(
+    client, glossary, query, meant
+):
+    results = search(query)
+
+    assert results.corrected == "" and results.hits == []
+    assert results.suggestion == meant
+    html = client.get("/search/", {"q": query}).content.decode()
+    assert f'No term matches “{query}”. Did you mean <a href="/search/?q={meant}">{meant}</a>?' in html
+
+
+@pytest.mark.parametrize("query", ["phase 3", "Phase III", "phase three", "PHASE-3"])
+def test_every_way_of_writing_phase_3_goes_straight_to_it(client, glossary, query):
+    response = client.get("/search/", {"q": query})
+
+    assert response.status_code == 302 and response["Location"] == "/terms/phase-3/"
+
+
+def test_a_number_is_never_found_inside_a_regulation_number(glossary):
+    """ "3" is not in "312.3" or "30 days"; a query that is a section number finds that section."""
+    for hit in search("hold 3").hits:
+        term = hit.term
+        text = " ".join([term.title, term.summary, term.body, *term.aliases.values_list("name", flat=True)])
+        assert "3" in words(text), term.slug  # "3" itself, or "three"/"III" after "phase"
+    assert Term.objects.filter(body__contains="312.3").exists() and "312.3" not in words("3")
+    found = slugs("312.21")
+    assert found and all("312.21" in Term.objects.get(slug=s).body for s in found)
+
+
+@pytest.mark.parametrize(
+    "query, slug",
+    [("toxicology", "glp"), ("toxicity", "preclinical-studies"), ("assay", "specification"),
+     ("pharmacokinetics", "bioequivalence"), ("data management", "clinical-data-management")],
+)  # fmt: skip
+def test_other_forms_of_a_word_find_the_pages_that_use_them(glossary, query, slug):
+    assert slug in slugs(query) or search(query).single.slug == slug
+
+
+def test_snippets_mark_the_words_found_under_another_form(client, glossary):
+    html = client.get("/search/", {"q": "toxicology"}).content.decode()
+
+    assert "<mark>toxicity</mark>" in html
+    assert "<mark>3</mark>" not in client.get("/search/", {"q": "stage 3 trial"}).content.decode()
 
 
 def test_a_new_renderer_version_indexes_every_term_again(authored, monkeypatch):
