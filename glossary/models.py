@@ -287,8 +287,9 @@ class TermQuerySet(models.QuerySet):
     def comparable_with(self, term):
         """The terms worth comparing with `term` (see MIN_SHARED_ASPECTS), and those an authored
         comparison already sets beside it, in one query. Each has `shared`, the number of aspects
-        both answer, and `compared`, whether an authored comparison has both. Unordered: a grouped
-        query drops Meta.ordering, so the caller says which order it needs."""
+        both answer, `compared`, whether an authored comparison has both, and `kin`, whether it is
+        in the same category. Unordered: a grouped query drops Meta.ordering, so the caller says
+        which order it needs."""
         aspects = Facet.objects.filter(term=term).values("aspect")
         its_answered = (
             Facet.objects.filter(term=term).order_by().values("term").annotate(n=models.Count("pk"))
@@ -303,6 +304,9 @@ class TermQuerySet(models.QuerySet):
             .annotate(
                 shared=models.Count("facets", filter=Q(facets__aspect__in=aspects), distinct=True),
                 compared=models.Exists(beside.filter(term=models.OuterRef("pk"))),
+                kin=models.ExpressionWrapper(
+                    Q(category_id=term.category_id), output_field=models.BooleanField()
+                ),
             )
             .annotate(
                 twice_shared=models.F("shared") * 2,

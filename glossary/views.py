@@ -323,12 +323,13 @@ def compare_terms(request):
             "sources": sources_of(terms),
             "other_comparisons": Comparison.objects.sharing_a_term_with(terms).only("slug", "title"),
             # Instead of a table with nothing to tell them apart: the terms of the first one's kind,
-            # those already compared with it first.
+            # those already compared with it first, then those of its category. (A CAPA answers the
+            # same questions as a CDMO, but a CMO or a CRO is what a reader means to compare it with.)
             "suggested": None
             if worth
             else Term.objects.comparable_with(terms[0])
             .only("slug", "title", "abbreviation")
-            .order_by("-compared", "-shared", Lower("title"))[:MAX_SUGGESTED],
+            .order_by("-compared", "-kin", "-shared", Lower("title"))[:MAX_SUGGESTED],
         },
     )
 

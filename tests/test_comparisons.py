@@ -371,6 +371,27 @@ def test_terms_that_share_only_generic_aspects_get_suggestions_instead_of_a_tabl
     assert ">CRO vs CMO</a>" in suggested
 
 
+def test_suggestions_put_the_terms_of_its_own_category_before_others_as_alike(client, loaded):
+    def organization(slug, title, category):
+        facets = "".join(f"\n  {a}: 'Answered.'" for a in ("role", "rules", "delivers"))
+        return term_file(title, "What it is.", facets=facets, category=category)
+
+    loaded.write("cro", organization("cro", "Contract research organization", "organizations"))
+    loaded.write("qa", organization("qa", "Quality assurance", "quality"))
+    loaded.write("smo", organization("smo", "Site management organization", "organizations"))
+    load_content(loaded.path)
+
+    html = client.get("/compare/", {"terms": "cro,phase-1"}).content.decode()
+
+    suggested = section(html, "suggested-title")
+    assert re.findall(r'href="/compare/\?terms=([a-z0-9,-]+)"', suggested) == [
+        "cro,cmo",  # compared with it
+        "cro,smo",  # of its category
+        "cro,qa",  # as alike, but of another category
+        "cro,sponsor",  # less alike
+    ]
+
+
 def test_suggestions_are_of_the_first_terms_kind(client, loaded):
     html = client.get("/compare/", {"terms": "phase-1,cro"}).content.decode()
 
