@@ -34,6 +34,16 @@ validate_slug = RegexValidator(
 # How many terms one comparison can hold: beyond four, a table stops being readable side by side.
 MAX_COMPARED = 4
 
+# Terms are worth setting side by side when they all answer at least this many aspects, and those
+# are more than half of the aspects any of them answers. "What it is", "When in development" and
+# "Rules that govern it" are answered by nearly every term, so sharing only those says nothing: a
+# CDMO and a phase 1 trial share just those three of the nine questions either answers, and their
+# table would hold nothing that tells them apart.
+MIN_SHARED_ASPECTS = 2
+
+# How many comparable terms a comparison that has nothing to compare suggests instead.
+MAX_SUGGESTED = 8
+
 # The entries every learner starts from (see PRODUCT.md): the home page leads to them.
 CORE_SLUGS = ["cmo", "cdmo", "cro", "cmc", "cgmp", "phase-1", "phase-2", "phase-3", "phase-4"]
 
@@ -272,6 +282,40 @@ class TermQuerySet(models.QuerySet):
         names = SearchName.objects.filter(kind=SearchName.Kind.NAME, key=key(term.abbreviation))
         return self.filter(abbreviation__iexact=term.abbreviation, pk__in=names.values("term_id")).exclude(
             pk=term.pk
+        )
+
+    def comparable_with(self, term):
+        """The terms worth comparing with `term` (see MIN_SHARED_ASPECTS), and those an authored
+        comparison already sets beside it, in one query. Each has `shared`, the number of aspects
+        both answer, `compared`, whether an authored comparison has both, and `kin`, whether it is
+        in the same category. Unordered: a grouped query drops Meta.ordering, so the caller says
+        which order it needs."""
+        aspects = Facet.objects.filter(term=term).values("aspect")
+        its_answered = (
+            Facet.objects.filter(term=term).order_by().values("term").annotate(n=models.Count("pk"))
+        )
+        beside = ComparisonTerm.objects.filter(
+            comparison__in=ComparisonTerm.objects.filter(term=term).values("comparison")
+        ).values("term")
+        return (
+            # Only terms that answer one of its aspects, or are compared with it, are counted at all.
+            self.filter(Q(pk__in=Facet.objects.filter(aspect__in=aspects).values("term")) | Q(pk__in=beside))
+            .exclude(pk=term.pk)
+            .annotate(
+                shared=models.Count("facets", filter=Q(facets__aspect__in=aspects), distinct=True),
+                compared=models.Exists(beside.filter(term=models.OuterRef("pk"))),
+                kin=models.ExpressionWrapper(
+                    Q(category_id=term.category_id), output_field=models.BooleanField()
+                ),
+            )
+            .annotate(
+                twice_shared=models.F("shared") * 2,
+                # The aspects either of the two answers: its own, plus the term's, less those shared.
+                either=models.Count("facets", distinct=True)
+                + models.Subquery(its_answered.values("n"))
+                - models.F("shared"),
+            )
+            .filter(Q(compared=True) | Q(shared__gte=MIN_SHARED_ASPECTS, twice_shared__gt=models.F("either")))
         )
 
 
@@ -650,12 +694,17 @@ class Source(models.Model):
 
 
 class AspectQuerySet(FileOwnedQuerySet):
-    def shared_by(self, terms):
-        """The aspects every one of `terms` has a facet for: the rows they can be compared on."""
+    def answered_by(self, terms):
+        """The aspects at least one of `terms` has a facet for, in row order, each with `answered`:
+        how many of them do. Those all of them answer are the rows they can be compared on."""
         ids = [t.pk for t in terms]
-        return self.annotate(
-            answered=models.Count("facets", filter=Q(facets__term__in=ids), distinct=True)
-        ).filter(answered=len(ids))
+        # The order is said again: Meta.ordering is dropped from grouped queries, and SQLite then
+        # returns the groups in whatever order its index gives (by slug).
+        return (
+            self.annotate(answered=models.Count("facets", filter=Q(facets__term__in=ids), distinct=True))
+            .filter(answered__gt=0)
+            .order_by("position", "name")
+        )
 
 
 class Aspect(models.Model):
@@ -707,6 +756,12 @@ class Row:
         return f"row-{self.aspect.slug}"
 
 
+def worth_comparing(shared, answered):
+    """Whether terms that all answer the `shared` aspects, and between them the `answered` ones
+    (Aspect.objects.answered_by), have enough in common to be set side by side (MIN_SHARED_ASPECTS)."""
+    return len(shared) >= MIN_SHARED_ASPECTS and 2 * len(shared) > len(answered)
+
+
 def comparison_rows(terms, aspects):
     """The table for `terms` side by side on `aspects`, in one query."""
     facets = {(f.term_id, f.aspect_id): f for f in Facet.objects.filter(term__in=terms, aspect__in=aspects)}
@@ -725,6 +780,10 @@ class ComparisonQuerySet(models.QuerySet):
         for slug in slugs:
             found = found.filter(pk__in=ComparisonTerm.objects.filter(term__slug=slug).values("comparison"))
         return found.first()
+
+    def sharing_a_term_with(self, terms):
+        """The comparisons that have at least one of `terms`: the ways on from a comparison of them."""
+        return self.filter(pk__in=ComparisonTerm.objects.filter(term__in=terms).values("comparison"))
 
 
 class Comparison(FromFile):

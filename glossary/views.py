@@ -6,6 +6,7 @@ from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
+from django.db.models.functions import Lower
 from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -19,6 +20,7 @@ from glossary.models import (
     CORE_SLUGS,
     MAX_BODY,
     MAX_COMPARED,
+    MAX_SUGGESTED,
     Aspect,
     Category,
     Comparison,
@@ -28,6 +30,7 @@ from glossary.models import (
     Term,
     alphabetical,
     comparison_rows,
+    worth_comparing,
 )
 from glossary.rendering import render_preview
 from glossary.search import highlight, search, suggestions
@@ -212,11 +215,10 @@ def term_detail(request, slug):
             "facets": facets,
             "structured_data": defined_term(term, term.aliases.all()),
             "comparisons": term.comparisons.only("slug", "title", "summary"),
-            # Terms that answer at least one of the same aspects: the ones worth comparing with.
-            "comparable": Term.objects.filter(facets__aspect__in=[f.aspect_id for f in facets])
-            .exclude(pk=term.pk)
-            .distinct()
+            # Only the terms worth comparing with it: a choice that leads to an empty table is none.
+            "comparable": Term.objects.comparable_with(term)
             .only("slug", "title", "abbreviation")
+            .order_by(Lower("title"))
             if facets
             else [],
             "timeline": drawing if drawing and drawing.shows_current else None,
@@ -306,16 +308,27 @@ def compare_terms(request):
     if authored:
         return redirect(authored, permanent=True)
     terms = [found[s] for s in slugs]
-    aspects = list(Aspect.objects.shared_by(terms))
+    answered = list(Aspect.objects.answered_by(terms))
+    shared = [a for a in answered if a.answered == len(terms)]
+    worth = worth_comparing(shared, answered)
     return render(
         request,
         "glossary/comparison_generated.html",
         {
             "nav": "compare",
             "terms": terms,
-            "rows": comparison_rows(terms, aspects),
+            "rows": comparison_rows(terms, shared) if worth else [],
             "title": " vs ".join(t.abbreviation or t.title for t in terms),
             "sources": sources_of(terms),
+            "other_comparisons": Comparison.objects.sharing_a_term_with(terms).only("slug", "title"),
+            # Instead of a table with nothing to tell them apart: the terms of the first one's kind,
+            # those already compared with it first, then those of its category. (A CAPA answers the
+            # same questions as a CDMO, but a CMO or a CRO is what a reader means to compare it with.)
+            "suggested": None
+            if worth
+            else Term.objects.comparable_with(terms[0])
+            .only("slug", "title", "abbreviation")
+            .order_by("-compared", "-kin", "-shared", Lower("title"))[:MAX_SUGGESTED],
         },
     )
 
@@ -350,6 +363,9 @@ def comparison_detail(request, slug):
             "terms": terms,
             "rows": comparison_rows(terms, comparison.ordered_aspects()),
             "sources": sources_of(terms),
+            "other_comparisons": Comparison.objects.sharing_a_term_with(terms)
+            .exclude(pk=comparison.pk)
+            .only("slug", "title"),
         },
     )
 

@@ -645,3 +645,64 @@ def test_pasted_text_is_explained_as_it_changes_without_a_page_load(page, visit,
     assert_accessible(page)
     assert_no_sideways_scroll(page)
     shot(page, artifacts, f"explain-{size}")
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_a_learner_goes_on_from_a_comparison_and_is_told_when_terms_do_not_compare(
+    page, visit, size, artifacts
+):
+    page.set_viewport_size(SIZES[size])
+
+    # A term's comparisons are named near the top: on a phone, in a line under the summary (the
+    # aside comes after the whole entry there); beside the entry, in the aside, without the line.
+    visit("/terms/cdmo/")
+    compared = page.locator(".entry-header .compared-with" if size == "phone" else "aside.related")
+    expect(compared.get_by_text("Compared with")).to_be_visible()
+    assert compared.bounding_box()["y"] < 1000
+    if size == "desktop":
+        expect(page.locator(".entry-header .compared-with")).to_be_hidden()
+    assert_accessible(page)
+    assert_no_sideways_scroll(page)
+    shot(page, artifacts, f"term-compared-with-{size}")
+
+    compared.get_by_role("link", name="CMO vs CDMO").click()
+    expect(page.locator("h1")).to_have_text("CMO vs CDMO")
+    others = page.get_by_role("region", name="Other comparisons of these terms")
+    expect(others.get_by_role("link", name="CDMO vs CRO")).to_be_visible()
+    assert_accessible(page)
+    assert_no_sideways_scroll(page)
+    shot(page, artifacts, f"comparison-others-{size}")
+
+    others.get_by_role("link", name="CDMO vs CRO").click()
+    expect(page.locator("h1")).to_have_text("CDMO vs CRO")
+
+    # Terms of different kinds: an explanation and terms of the first one's kind, not a table.
+    visit("/compare/?terms=cdmo,phase-1")
+    expect(page.get_by_text("are not the same kind of thing")).to_be_visible()
+    expect(page.locator("table")).to_have_count(0)
+    suggested = page.get_by_role("region", name="Compare CDMO with a term of its kind")
+    expect(suggested.get_by_role("link", name="CDMO vs CMO")).to_be_visible()
+    assert_accessible(page)
+    assert_no_sideways_scroll(page)
+    shot(page, artifacts, f"comparison-not-comparable-{size}")
+
+    suggested.get_by_role("link", name="CDMO vs CMO").click()
+    expect(page.locator("h1")).to_have_text("CMO vs CDMO")
+
+
+def test_the_comparison_pages_and_forms_fit_the_narrowest_phone(page, visit, artifacts):
+    page.set_viewport_size({"width": 320, "height": 800})
+    for path, name in [
+        ("/terms/cdmo/", "term"),
+        ("/compare/", "index"),
+        ("/compare/cmo-vs-cdmo/", "comparison"),
+        ("/compare/?terms=cdmo,phase-1", "not-comparable"),
+    ]:
+        visit(path)
+        assert_no_sideways_scroll(page)
+        shot(page, artifacts, f"compare-320-{name}")
+    visit("/terms/cdmo/")
+    label = page.get_by_text("Compare CDMO with another term")
+    select = page.get_by_label("Compare CDMO with another term")
+    # The label reads whole on its own line, the choice under it.
+    assert label.bounding_box()["y"] + label.bounding_box()["height"] <= select.bounding_box()["y"] + 1

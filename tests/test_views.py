@@ -263,8 +263,8 @@ def test_the_sitemap_lists_every_term(client, cmo, make_term):
         ("/terms/cmo/", 11),
         # the content version, categories, terms
         ("/terms/", 3),
-        # the content version, comparison, its terms, aspects, facets, sources
-        ("/compare/cmo-vs-cdmo/", 6),
+        # the content version, comparison, its terms, aspects, facets, sources, other comparisons
+        ("/compare/cmo-vs-cdmo/", 7),
         # the content version, exact names, names starting with the query, text matches, the terms
         ("/search/?q=contract", 5),
         # the content version, quiz, questions, options
