@@ -706,3 +706,82 @@ def test_the_comparison_pages_and_forms_fit_the_narrowest_phone(page, visit, art
     select = page.get_by_label("Compare CDMO with another term")
     # The label reads whole on its own line, the choice under it.
     assert label.bounding_box()["y"] + label.bounding_box()["height"] <= select.bounding_box()["y"] + 1
+
+
+REFLOW_PATHS = [
+    "/", "/terms/", "/terms/cdmo/", "/definitions/", "/compare/", "/compare/cmo-vs-cdmo/", "/timeline/",
+    "/quiz/which-fits/", "/advisor/?stage=early-clinical&formulation=fixed&need=trial-conduct&own-capacity=no",
+    "/explain/", "/search/?q=" + "pharmaceuticalmanufacturingorganizationsupercalifragilistic" * 2,
+    "/search/?q=https://www.example.com/a/very/long/address/that/never/stops/anywhere/at/all",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("height", [640, 225], ids=["phone-320", "desktop-at-400-percent"])
+def test_every_page_reflows_at_320_pixels_without_sideways_scrolling(page, visit, height):
+    """WCAG 1.4.10: 320 CSS pixels is a 1280-pixel window at 400% zoom. (The timeline picture may
+    scroll inside its own region: a diagram is exempt, and its list says the same.)"""
+    page.set_viewport_size({"width": 320, "height": height})
+    for path in REFLOW_PATHS:
+        visit(path)
+        assert_no_sideways_scroll(page)
+        search = page.get_by_role("button", name="Search")
+        box = search.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 320, path
+
+
+@pytest.mark.parametrize(
+    "size", [{"width": 1280, "height": 900}, {"width": 640, "height": 450}], ids=["100", "200"]
+)
+def test_a_letter_followed_in_the_index_is_never_under_the_sticky_bar(page, visit, size):
+    page.set_viewport_size(size)
+    visit("/terms/")
+    bar = page.locator(".letter-nav")
+    sticky = bar.evaluate("e => getComputedStyle(e).position") == "sticky"
+    # Sticky only where it takes a small share of the screen: not at 200% zoom.
+    assert sticky == (size["height"] == 900)
+    assert bar.bounding_box()["height"] / size["height"] < 0.1 or not sticky
+    for letter in ["M", "S", "W"]:
+        bar.get_by_role("link", name=letter, exact=True).click()
+        heading = page.locator(f"#letter-{letter}")
+        expect(heading).to_be_in_viewport()
+        assert heading.bounding_box()["y"] >= (
+            bar.bounding_box()["y"] + bar.bounding_box()["height"] if sticky else 0
+        )
+
+
+def test_the_printed_timeline_lists_every_stage_and_asks_for_no_scrolling(page, visit):
+    visit("/")
+    expect(page.locator(".timeline-text li").first).to_be_hidden()  # folded on screen
+
+    page.emulate_media(media="print")
+
+    expect(page.locator(".timeline-text li").first).to_be_visible()
+    expect(page.locator(".timeline-hint")).to_be_hidden()
+
+
+def test_a_lone_partner_card_is_as_wide_as_the_advice_it_follows(page, visit):
+    visit("/advisor/?stage=early-clinical&formulation=fixed&need=trial-conduct&own-capacity=no")
+    card, prose = page.locator(".advice-partners .card"), page.locator(".advice .prose")
+
+    expect(card).to_have_count(1)
+    assert card.bounding_box()["width"] >= prose.bounding_box()["width"] - 1
+
+
+def test_the_index_letter_rule_spans_both_columns_of_terms(page, visit):
+    visit("/terms/")
+    rule, terms = page.locator(".letter-group h2").first, page.locator(".letter-group ul").first
+
+    assert rule.bounding_box()["width"] >= terms.bounding_box()["width"] - 1
+
+
+def test_the_quiz_result_buttons_stand_apart_on_a_phone(page, visit):
+    page.set_viewport_size(SIZES["phone"])
+    visit("/quiz/which-fits/")
+    for question in page.locator("fieldset").all():
+        question.locator("input").first.check()
+    page.get_by_role("button", name="See my score").last.click()
+    expect(page.locator("h1")).to_have_text("Your result")
+
+    first, second = (b.bounding_box() for b in page.locator(".result-actions").first.locator(".button").all())
+    apart = max(second["y"] - (first["y"] + first["height"]), second["x"] - (first["x"] + first["width"]))
+    assert apart >= 8

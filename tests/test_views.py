@@ -283,3 +283,30 @@ def test_each_page_of_the_real_glossary_costs_the_same_queries_whatever_the_numb
         response = client.get(url)
 
     assert response.status_code == 200
+
+
+def test_an_entry_without_sources_does_not_claim_to_be_checked_against_them(client, make_term):
+    import datetime
+
+    make_term("unsourced", "Unsourced term", reviewed=datetime.date(2026, 1, 5))
+
+    html = client.get("/terms/unsourced/").content.decode()
+
+    assert "No source listed yet" in html
+    assert "Last checked against its sources" not in html
+
+
+def test_cgmp_is_spelled_one_way_across_the_site(client, glossary):
+    """FDA writes CGMP; the site writes cGMP everywhere but where it says FDA's spelling."""
+    pages = ["/", "/advisor/?stage=approved-commercial&formulation=fixed&need=commercial-supply&own-capacity=yes",
+             "/definitions/", "/timeline/", "/quiz/which-fits/", "/compare/cmo-vs-cdmo/"]  # fmt: skip
+    for path in pages:
+        text = re.sub(r"<[^>]+>", " ", client.get(path).content.decode())
+        assert re.findall(r"\bCGMP\b", text.replace("FDA writes CGMP", "")) == [], path
+
+
+def test_the_home_timeline_is_not_said_to_hold_only_partners(client, glossary):
+    html = client.get("/").content.decode()
+
+    assert "Where each partner comes in" not in html
+    assert "Who and what comes in at each stage" in html
