@@ -51,7 +51,13 @@ def report_form(request, kind, slug, key=""):
     return render(
         request,
         "reports/report_form.html",
-        {"report": report, "form": form, "error": error, "limit": Report.MESSAGE_MAX},
+        {
+            "report": report,
+            "form": form,
+            "error": error,
+            "limit": Report.MESSAGE_MAX,
+            "limit_text": f"{Report.MESSAGE_MAX:,}",
+        },
         status=status,
     )
 
