@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "glossary",
     "glossary.quiz",
     "glossary.explain",
+    "glossary.reports",
 ]
 
 MIDDLEWARE = [
@@ -113,7 +114,18 @@ RATE_LIMITS = {
     "quiz-check": (1200, 600),
     "quiz-send": (90, 600),
     "explain": (1200, 600),  # texts explained, live updates as one types included
+    "report": (20, 3600),  # reports of problems: a careful reader sends a few, a script many
 }
+
+# Who publishes this copy of the glossary, named on the About page. Without an email address the
+# page sends readers to the "Report a problem" forms instead.
+PUBLISHER_NAME = env("PUBLISHER_NAME", "The Outsourcing Glossary team").strip()
+PUBLISHER_EMAIL = env("PUBLISHER_EMAIL").strip()
+PUBLISHER_URL = env("PUBLISHER_URL").strip()
+if PUBLISHER_URL and urlsplit(PUBLISHER_URL).scheme not in {"http", "https"}:
+    raise ImproperlyConfigured(
+        f"PUBLISHER_URL must be an http:// or https:// address, not {PUBLISHER_URL!r}."
+    )
 
 ROOT_URLCONF = "glossary.urls"
 WSGI_APPLICATION = "glossary.wsgi.application"

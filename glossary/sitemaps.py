@@ -28,6 +28,7 @@ class PageSitemap(SiteSitemap):
             "glossary:timeline",
             "quiz:advisor",
             "explain:page",
+            "reports:about",
         ]
 
     def location(self, item):

@@ -70,6 +70,12 @@ LIMITED = {
         "The limit keeps the site quick for everyone; a person pasting text stays well within it.",
         "Back to Explain this text",
     ),
+    "report": (
+        "reports of problems",
+        "your message is still in the form if you go back.",
+        "The limit keeps the reports readable for the people who answer them; a reader reporting mistakes stays well within it.",
+        "Back to the form",
+    ),
 }
 
 

@@ -25,6 +25,9 @@ glossary_patterns = [
 
 urlpatterns = [
     path("", include((glossary_patterns, "glossary"))),
+    # Before the quiz's: quiz/<slug>/result/report/ is the report form of a question keyed "result"
+    # (a result's token is signed, never "report").
+    path("", include("glossary.reports.urls")),
     path("", include("glossary.quiz.urls")),
     path("", include("glossary.explain.urls")),
     path("admin/", admin.site.urls),

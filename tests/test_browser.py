@@ -785,3 +785,28 @@ def test_the_quiz_result_buttons_stand_apart_on_a_phone(page, visit):
     first, second = (b.bounding_box() for b in page.locator(".result-actions").first.locator(".button").all())
     apart = max(second["y"] - (first["y"] + first["height"]), second["x"] - (first["x"] + first["width"]))
     assert apart >= 8
+def test_a_reader_reports_a_problem_and_reads_about_the_glossary(page, visit, size, artifacts):
+    page.set_viewport_size(SIZES[size])
+    visit("/terms/cdmo/")
+    shot(page, artifacts, f"report-link-term-{size}")
+
+    page.get_by_role("link", name="Report a problem with this entry").click()
+    expect(page.locator("h1")).to_have_text("Report a problem")
+    assert_accessible(page)
+    assert_no_sideways_scroll(page)
+    page.get_by_label("What is wrong?").fill("The second source link is broken.")
+    page.get_by_label("Your email address (optional)").fill("reader@example.org")
+    shot(page, artifacts, f"report-form-{size}")
+    page.get_by_role("button", name="Send the report").click()
+
+    expect(page.locator("h1")).to_have_text("Thank you")
+    expect(page.locator(".report-sent")).to_have_text("The second source link is broken.")
+    assert_accessible(page)
+    assert_no_sideways_scroll(page)
+    shot(page, artifacts, f"report-thanks-{size}")
+
+    page.get_by_role("link", name="About this glossary").click()
+    expect(page.locator("h1")).to_have_text("About this glossary")
+    assert_accessible(page)
+    assert_no_sideways_scroll(page)
+    shot(page, artifacts, f"about-{size}")
