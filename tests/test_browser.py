@@ -785,6 +785,9 @@ def test_the_quiz_result_buttons_stand_apart_on_a_phone(page, visit):
     first, second = (b.bounding_box() for b in page.locator(".result-actions").first.locator(".button").all())
     apart = max(second["y"] - (first["y"] + first["height"]), second["x"] - (first["x"] + first["width"]))
     assert apart >= 8
+
+
+@pytest.mark.parametrize("size", SIZES)
 def test_a_reader_reports_a_problem_and_reads_about_the_glossary(page, visit, size, artifacts):
     page.set_viewport_size(SIZES[size])
     visit("/terms/cdmo/")

@@ -4,13 +4,16 @@ from io import StringIO
 
 import pytest
 import reversion
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import Group, Permission, User
 from django.core.management import CommandError, call_command
+from django.test import Client
 from reversion.models import Version
 
 from glossary.content import load_content
 from glossary.models import Term
+from glossary.reports.models import Report
 from tests.conftest import term_file, term_form
+from tests.test_reports import send
 
 CRO = term_file("Contract research organization", "Runs trials for a sponsor.", abbreviation="CRO")
 SPONSOR = term_file("Sponsor", "Takes responsibility for a trial.")
@@ -303,3 +306,34 @@ def test_the_admin_shows_content_health_to_editors_only(client, loaded):
     assert 'href="/admin/glossary/term/health/"' in changelist
     client.force_login(User.objects.create_user("visitor", password="a-long-password", is_staff=True))
     assert client.get("/admin/glossary/term/health/").status_code == 403
+
+
+# Reports of problems (glossary/reports): editors read and close them.
+
+
+def test_an_editor_sees_and_closes_reports_but_cannot_delete_them(client, glossary):
+    send(client, email="reader@example.org")
+    report = Report.objects.get()
+    user = User.objects.create_user("writer", password="a-long-password", is_staff=True)
+    user.groups.add(Group.objects.get(name="Editors"))
+    editor = Client()
+    editor.force_login(user)
+
+    assert "Reports of problems: 1 open" in editor.get("/admin/reports/report/").content.decode()
+    assert editor.get(f"/admin/reports/report/{report.pk}/delete/").status_code == 403
+    response = editor.post(f"/admin/reports/report/{report.pk}/change/", {"closed": "on"})
+
+    assert response.status_code == 302
+    report.refresh_from_db()
+    assert (report.closed, report.email, report.closed_by) == (True, "", user)
+
+
+def test_the_editors_group_may_view_and_change_reports_only(db):
+    codenames = set(
+        Group.objects.get(name="Editors")
+        .permissions.filter(content_type__app_label="reports")
+        .values_list("codename", flat=True)
+    )
+
+    assert codenames == {"view_report", "change_report"}
+    assert Permission.objects.filter(content_type__app_label="reports", codename="delete_report").exists()

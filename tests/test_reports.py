@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from django.contrib.auth.models import Group, Permission, User
+from django.contrib.auth.models import User
 from django.test import Client
 
 from glossary.models import ContentVersion, Term
@@ -394,34 +394,6 @@ def test_closing_a_report_deletes_its_email_address(client, glossary, admin_clie
     for report in Report.objects.all():
         assert (report.closed, report.email, report.closed_by) == (True, "", staff)
         assert report.closed_at is not None
-
-
-def test_an_editor_sees_and_closes_reports_but_cannot_delete_them(client, glossary):
-    send(client, email="reader@example.org")
-    report = Report.objects.get()
-    user = User.objects.create_user("writer", password="a-long-password", is_staff=True)
-    user.groups.add(Group.objects.get(name="Editors"))
-    editor = Client()
-    editor.force_login(user)
-
-    assert "Reports of problems: 1 open" in editor.get("/admin/reports/report/").content.decode()
-    assert editor.get(f"/admin/reports/report/{report.pk}/delete/").status_code == 403
-    response = editor.post(f"/admin/reports/report/{report.pk}/change/", {"closed": "on"})
-
-    assert response.status_code == 302
-    report.refresh_from_db()
-    assert (report.closed, report.email, report.closed_by) == (True, "", user)
-
-
-def test_the_editors_group_may_view_and_change_reports_only(db):
-    codenames = set(
-        Group.objects.get(name="Editors")
-        .permissions.filter(content_type__app_label="reports")
-        .values_list("codename", flat=True)
-    )
-
-    assert codenames == {"view_report", "change_report"}
-    assert Permission.objects.filter(content_type__app_label="reports", codename="delete_report").exists()
 
 
 def test_what_a_reader_wrote_is_escaped_everywhere_staff_or_the_reader_see_it(client, glossary, admin_client):
