@@ -103,9 +103,11 @@ MAX_NAME_WORDS = 6
 
 
 def is_abbreviation(name):
-    """Whether a name is written as an abbreviation is ("CRO", "cGMP", "eCTD", "EOP2"): one word with
-    two capitals or more. Such names match only with their own capitals, so "IND" is not "ind"."""
-    return len(WORD_RE.findall(name)) == 1 and sum(c.isupper() for c in name) >= 2
+    """Whether a name is written as an abbreviation is ("CRO", "cGMP", "eCTD", "EOP2", "483"): one word
+    with two capitals or more, or a number. Such names match only as written, so "IND" is not "ind"."""
+    if len(WORD_RE.findall(name)) != 1:
+        return False
+    return sum(c.isupper() for c in name) >= 2 or (name.isdigit() and len(name) >= 3)  # "Form 483": "483"
 
 
 class Mentions:
@@ -165,7 +167,8 @@ class Mentions:
                 n, targets = match
                 start, end = found_words[i][1], found_words[i + n - 1][2]
                 # Part of a reference such as "Directive 2001/83/EC": not a mention of a term.
-                if text[start - 1 : start] == "/" or text[end : end + 1] == "/":
+                # ("IRB/IEC" and "Phase 2/3" are mentions.)
+                if text[start - 2 : start - 1].isdigit() and text[start - 1] == "/":
                     continue
                 found.append((start, end, targets))
                 if skip is not None:

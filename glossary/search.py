@@ -8,6 +8,7 @@ databases find exactly the same terms. Typos are corrected against the vocabular
 (SearchWord), by matching one-letter deletions, never by scanning terms.
 """
 
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -206,6 +207,13 @@ class Results:
     suggestion: str = ""  # a name like the query, which may be what was meant ("CRA" for "CRN")
 
     @property
+    def named(self):
+        """The term the query names: its one exact match, or the glossary's own sense of an
+        abbreviation with several ("CMO" is this glossary's CMO before a chief medical officer)."""
+        exact = [h for h in self.hits if h.rank <= 1]
+        return exact[0].term if exact and not self.corrected and not exact[0].term.sense else None
+
+    @property
     def single(self):
         """The one clear hit (a lone exact name match), which search sends the reader straight to."""
         exact = [h for h in self.hits if h.rank <= 1]
@@ -287,12 +295,25 @@ def common_prefix(a, b):
     return a[:n]
 
 
+# The words a question wraps around a term ("what is a CRO", "CRO meaning"): when the whole question
+# names no term, it is searched again without them.
+QUESTION_WORDS = set(words(
+    "what whats is are a an the meaning means mean definition define does do stand stands for explain "
+    "abbreviation acronym"
+))  # fmt: skip
+
+
 def search(raw, limit=MAX_RESULTS):
     query = clean_query(raw)
     query_words = words(query)[:MAX_WORDS]
     if not query_words:
         return Results(query, [])
     hits = find(query_words, limit)
+    asked = [w for w in query_words if w not in QUESTION_WORDS]
+    if asked and asked != query_words and not any(h.rank <= 1 for h in hits):
+        named = find(asked, limit)
+        if any(h.rank <= 1 for h in named):
+            return Results(query, named)
     if hits:
         return Results(query, hits)
     fixed = correct(query_words)
@@ -303,6 +324,23 @@ def search(raw, limit=MAX_RESULTS):
         name = SearchName.objects.filter(key=fixed[0]).order_by("kind").values_list("name", flat=True).first()
         return Results(query, [], suggestion=name or fixed[0])
     return Results(query, find(fixed, limit), corrected=" ".join(fixed))
+
+
+# "CMO vs CDMO", "difference between a CRO and a CMO", "compare GLP and GCP".
+VERSUS = re.compile(r"(.+?)\s+(?:vs\.?|versus)\s+(.+)", re.IGNORECASE)
+BETWEEN = re.compile(r"(?:(?:what is )?the )?(?:difference between|compare)\s+(.+?)\s+(?:and|with|to)\s+(.+)", re.IGNORECASE)
+
+
+def compared(raw):
+    """The slugs of two terms a query asks to compare, each named exactly, or None."""
+    query = clean_query(raw).rstrip("?")
+    found = VERSUS.fullmatch(query) or BETWEEN.fullmatch(query)
+    if not found:
+        return None
+    terms = [search(side).named for side in found.groups()]
+    if None in terms or terms[0] == terms[1]:
+        return None
+    return [t.slug for t in terms]
 
 
 def suggestions(raw, limit=8):

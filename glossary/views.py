@@ -33,7 +33,7 @@ from glossary.models import (
     worth_comparing,
 )
 from glossary.rendering import render_preview
-from glossary.search import highlight, search, suggestions
+from glossary.search import compared, highlight, search, suggestions
 from glossary.timeline import timeline
 
 LETTERS = list(string.ascii_uppercase)
@@ -377,6 +377,8 @@ def timeline_page(request):
 @never_cache  # free text: not kept
 def search_page(request):
     """/search/?q=: ranked results with the reason each matched; a lone exact match goes straight there."""
+    if pair := compared(request.GET.get("q", "")):
+        return redirect(f"{reverse('glossary:comparison_index')}?terms={','.join(pair)}")
     results = search(request.GET.get("q", ""))
     if results.single:
         return redirect(results.single)

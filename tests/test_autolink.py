@@ -133,7 +133,7 @@ def test_looking_only_where_a_name_can_end_finds_what_trying_every_word_finds():
         while i < len(words):
             match = mentions.match_at(i, words, folded, skip)
             start, end = spans[i][0], spans[i + match[0] - 1][1] if match else 0
-            if match and "/" in (text[start - 1 : start], text[end : end + 1]):
+            if match and text[start - 2 : start - 1].isdigit() and text[start - 1] == "/":
                 i += 1  # part of a reference, "2001/83/EC"
             elif match:
                 found.append((i, match[1][0].slug))

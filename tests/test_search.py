@@ -59,7 +59,7 @@ def test_a_lone_exact_name_is_the_single_hit_and_nothing_else_is_fetched(glossar
 def test_other_names_match(glossary):
     hits = search("first-in-human study").hits
 
-    assert hits[0].term.slug == "phase-1"
+    assert hits[0].term.slug == "first-in-human"
     assert hits[0].reason == "Other name: first-in-human study"
 
 
@@ -296,3 +296,32 @@ def test_a_new_renderer_version_indexes_every_term_again(authored, monkeypatch):
 
     assert search("contract research organization").single.slug == "cro"
     assert SearchDocument.objects.get(term__slug="cro").text != "stale"
+
+
+@pytest.mark.parametrize(
+    "query, first", [("what is a cro", "cro"), ("CRO meaning", "cro"), ("what is a CDMO", "cdmo")]
+)
+def test_a_question_about_a_term_finds_the_term_first(client, glossary, query, first):
+    results = search(query)
+
+    assert (results.single or results.hits[0].term).slug == first
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "CMO vs CDMO",
+        "cmo versus cdmo",
+        "difference between cmo and cdmo",
+        "What is the difference between a CMO and a CDMO?",
+    ],
+)
+def test_asking_for_the_difference_between_two_terms_opens_their_comparison(client, glossary, query):
+    response = client.get("/search/", {"q": query}, follow=True)
+
+    assert response.redirect_chain[0][0] == "/compare/?terms=cmo,cdmo"
+    assert response.request["PATH_INFO"] == "/compare/cmo-vs-cdmo/"
+
+
+def test_two_names_joined_by_and_are_still_one_name_when_they_are(client, glossary):
+    assert client.get("/search/", {"q": "fill and finish"})["Location"] == "/terms/fill-finish/"

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 
-from glossary.explain.models import AskedWord
 from glossary.models import Comparison, ComparisonTerm, Term
 from glossary.words import words_in
 
@@ -35,9 +34,14 @@ class Mark:
 class Explanation:
     text: str
     marks: list = field(default_factory=list)
-    terms: list = field(default_factory=list)  # in order of first appearance
+    terms: list = field(default_factory=list)  # in order of first appearance, every meaning of each name
     comparisons: list = field(default_factory=list)  # [(comparison, [terms of the text it compares])]
     unknown: list = field(default_factory=list)  # words that look like jargon the glossary lacks
+
+    @property
+    def found(self):
+        """How many terms the text names: a name with two meanings counts once."""
+        return len({mark.terms[0].pk for mark in self.marks})
 
     def html(self):
         """The text, escaped, with every mark a link to its term (the main sense)."""
@@ -126,18 +130,30 @@ NOT_JARGON = {
     "A", "AM", "AN", "AND", "ARE", "AS", "AT", "BE", "BUT", "BY", "EU", "FOR", "FROM", "HAS", "HAVE",
     "IN", "INC", "IS", "IT", "ITS", "LLC", "LTD", "NEW", "NO", "NOT", "OF", "OK", "ON", "OR", "OUR",
     "PLC", "PM", "THE", "THIS", "TO", "UK", "US", "USA", "WAS", "WE", "WILL", "WITH",
+    "CEO", "CFO", "COO", "CTO", "CSO", "VP", "HR", "PR", "FAQ", "USD", "EUR", "GBP",
 }  # fmt: skip
+MAX_JARGON = 5  # letters: longer words in capitals are shouting or a dateline ("BOSTON --"), not jargon
 ROMAN_NUMERAL = re.compile(r"X{0,3}(IX|IV|V?I{0,3})")
 
 
 def jargon(text, marks):
-    """Words in capitals ("PDUFA", "CTIS") outside every mark: what the glossary may lack."""
+    """Words in capitals ("PDUFA", "CTIS") outside every mark: what the glossary may lack. Not
+    everyday words, nor a run of three words in capitals (shouted text), nor a product code ("ACM-7")."""
     starts = [m.start for m in marks]  # in order
-    lowercase = {word for word, _, _ in words_in(text) if word.islower()}
+    words = words_in(text)
+    lowercase = {word for word, _, _ in words if word.islower()}
+    shouted = {
+        i
+        for i in range(len(words) - 2)
+        if all(w.isupper() and len(w) > 1 for w, _, _ in words[i : i + 3])
+        for i in range(i, i + 3)
+    }
     found = []
-    for word, start, _ in words_in(text):
+    for index, (word, start, end) in enumerate(words):
         if not (
-            2 <= len(word) <= AskedWord.MAX_LENGTH
+            2 <= len(word) <= MAX_JARGON
+            and index not in shouted
+            and not re.match(r"-\d", text[end : end + 2])
             and word.isupper()
             and sum(c.isalpha() for c in word) >= 2
             and word not in NOT_JARGON

@@ -5,7 +5,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from glossary.explain.explanation import MAX_LENGTH, clean, explain
 from glossary.explain.models import AskedWord
@@ -46,9 +46,12 @@ def json_error(message, status):
 
 
 @csrf_exempt  # no cookies or session are read or set: there is nothing to forge
-@require_POST
 def explain_api(request):
     """POST /api/explain with a JSON body {"text": "..."}: the same explanation as data."""
+    if request.method != "POST":
+        response = json_error('Send the text in a POST, as JSON: {"text": "…"}.', 405)
+        response["Allow"] = "POST"
+        return response
     if wait := wait_needed(request, "explain"):
         response = json_error(wait_message(wait, "explain"), 429)
         response["Retry-After"] = str(wait)

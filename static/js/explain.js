@@ -20,7 +20,14 @@
   }
 
   async function update() {
-    if (!text.value.trim()) return;
+    if (!text.value.trim()) {  // nothing left to explain: nothing shown
+      if (pending) pending.abort();
+      const current = document.getElementById("explanation");
+      current.replaceChildren();
+      current.removeAttribute("aria-labelledby");
+      status.textContent = "";
+      return;
+    }
     if (pending) pending.abort();
     pending = new AbortController();
     const body = new FormData(form);
