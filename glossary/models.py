@@ -304,8 +304,11 @@ class TermQuerySet(models.QuerySet):
             .annotate(
                 shared=models.Count("facets", filter=Q(facets__aspect__in=aspects), distinct=True),
                 compared=models.Exists(beside.filter(term=models.OuterRef("pk"))),
-                kin=models.ExpressionWrapper(
-                    Q(category_id=term.category_id), output_field=models.BooleanField()
+                # Never NULL (a term without a category): PostgreSQL would sort NULL first.
+                kin=models.Case(
+                    models.When(category_id=term.category_id, then=True),
+                    default=False,
+                    output_field=models.BooleanField(),
                 ),
             )
             .annotate(
