@@ -328,7 +328,9 @@ def search(raw, limit=MAX_RESULTS):
 
 # "CMO vs CDMO", "difference between a CRO and a CMO", "compare GLP and GCP".
 VERSUS = re.compile(r"(.+?)\s+(?:vs\.?|versus)\s+(.+)", re.IGNORECASE)
-BETWEEN = re.compile(r"(?:(?:what is )?the )?(?:difference between|compare)\s+(.+?)\s+(?:and|with|to)\s+(.+)", re.IGNORECASE)
+BETWEEN = re.compile(
+    r"(?:(?:what is )?the )?(?:difference between|compare)\s+(.+?)\s+(?:and|with|to)\s+(.+)", re.IGNORECASE
+)
 
 
 def compared(raw):

@@ -349,7 +349,9 @@ def test_after_checking_the_next_question_is_a_few_tab_presses_away(page, visit)
     while page.evaluate("document.activeElement.closest('li.question')?.dataset.key") != next_key:
         page.keyboard.press("Tab")
         presses += 1
-        assert presses <= 5 + links, "more than five Tab presses, besides its links, to reach the next question"
+        assert presses <= 5 + links, (
+            "more than five Tab presses, besides its links, to reach the next question"
+        )
     # The folded explanations are one keypress away.
     questions.first.locator(".more-feedback summary").focus()
     page.keyboard.press("Enter")

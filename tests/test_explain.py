@@ -54,7 +54,7 @@ def marked(response):
 def terms_listed(response):
     html = response.content.decode()
     listed = re.search(r'<ol class="explained-terms">(.*?)</ol>', html, re.S).group(1)
-    return re.findall(r'<li>\s*<a href="/terms/([^/]+)/">', listed)
+    return re.findall(r'<li id="explained-[^"]+">\s*<a href="/terms/([^/]+)/">', listed)
 
 
 @pytest.mark.parametrize(
@@ -97,6 +97,13 @@ def test_an_abbreviation_with_two_meanings_shows_both_the_glossarys_own_first(cl
     ]
     assert [t["slug"] for t in data["terms"]] == ["cmo", "chief-medical-officer"]
     assert data["terms"][1]["sense"]  # the second sense says which it is
+
+
+def test_the_first_mark_of_a_name_with_two_meanings_says_so_and_leads_to_them(client, glossary):
+    html = explained(client, "Our CMO, Dr. Patel, met the CMO that makes our tablets.").content.decode()
+
+    assert html.count('<sup class="senses"><a href="#explained-cmo">2 meanings</a></sup>') == 1
+    assert '<li id="explained-cmo">' in html and '<li id="explained-chief-medical-officer">' in html
 
 
 def test_plurals_punctuated_and_roman_spellings_are_found(client, glossary):
@@ -198,6 +205,7 @@ def test_hostile_input_comes_back_as_inert_text(client, glossary, hostile):
 
     assert "<script" not in shown and "<img" not in shown and "<svg" not in shown and "<strong" not in shown
     assert "javascript:" not in re.findall(r'href="([^"]*)"', shown)
+    shown = re.sub(r'<sup class="senses">.*?</sup>', "", shown)  # "2 meanings", after CMO
     assert (
         re.sub(r"<[^>]+>", "", shown)
         .replace("&lt;", "<")

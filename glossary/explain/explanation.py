@@ -44,8 +44,9 @@ class Explanation:
         return len({mark.terms[0].pk for mark in self.marks})
 
     def html(self):
-        """The text, escaped, with every mark a link to its term (the main sense)."""
-        out, last = [], 0
+        """The text, escaped, with every mark a link to its term (the main sense). The first mark of
+        a name with several meanings ("CMO") says so, and leads to them in the list below."""
+        out, last, told = [], 0, set()
         for mark in self.marks:
             term = mark.terms[0]
             out.append(escape(self.text[last : mark.start]))
@@ -56,6 +57,15 @@ class Explanation:
                     self.text[mark.start : mark.end],
                 )
             )
+            if len(mark.terms) > 1 and term.pk not in told:
+                told.add(term.pk)
+                out.append(
+                    format_html(
+                        '<sup class="senses"><a href="#explained-{}">{} meanings</a></sup>',
+                        term.slug,
+                        len(mark.terms),
+                    )
+                )
             last = mark.end
         out.append(escape(self.text[last:]))
         return mark_safe("".join(out))
