@@ -321,16 +321,22 @@ def compare_terms(request):
             "title": " vs ".join(t.abbreviation or t.title for t in terms),
             "sources": sources_of(terms),
             "other_comparisons": Comparison.objects.sharing_a_term_with(terms).only("slug", "title"),
-            # Instead of a table with nothing to tell them apart: the terms of the first one's kind,
-            # those already compared with it first, then those of its category. (A CAPA answers the
-            # same questions as a CDMO, but a CMO or a CRO is what a reader means to compare it with.)
-            "suggested": None
-            if worth
-            else Term.objects.comparable_with(terms[0])
-            .only("slug", "title", "abbreviation")
-            .order_by("-compared", "-kin", "-shared", Lower("title"))[:MAX_SUGGESTED],
+            "suggested": None if worth else suggested_for(terms[0]),
         },
     )
+
+
+def suggested_for(term):
+    """Instead of a table with nothing to tell them apart: terms of `term`'s kind, those already
+    compared with it first, then those of its category; others as alike only when there are none.
+    (A CAPA answers the same questions as a CDMO, but a CMO or a CRO is what a reader means to
+    compare it with, and the table of a CDMO and a CAPA would contradict the page that offers it.)"""
+    alike = list(
+        Term.objects.comparable_with(term)
+        .only("slug", "title", "abbreviation")
+        .order_by("-compared", "-kin", "-shared", Lower("title"))[:MAX_SUGGESTED]
+    )
+    return [t for t in alike if t.compared or t.kin] or alike
 
 
 def sources_of(terms):

@@ -5,6 +5,7 @@ import re
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
+from django.utils.html import escape
 
 from glossary.models import ContentVersion, Term
 from glossary.quiz.models import Question
@@ -213,9 +214,15 @@ def test_a_filled_honeypot_is_thanked_and_stores_nothing(client, glossary):
 def test_a_missing_or_too_long_message_is_a_form_error(client, glossary, message, error):
     response = send(client, message=message)
 
+    html = response.content.decode()
+
     assert response.status_code == 400
-    assert error in response.content.decode()
     assert not Report.objects.exists()
+    # Said in the title and first on the page, focused, each error leading to its field.
+    assert "<title>Error: Report a problem" in html
+    summary = html[html.index("<h1>") : html.index('<form class="report-form"')]
+    assert 'role="alert" tabindex="-1" autofocus' in summary
+    assert f'<li><a href="#id_message">{escape(error)}</a></li>' in summary
 
 
 def test_line_breaks_count_once_against_the_limit(client, glossary):
