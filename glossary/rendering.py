@@ -101,6 +101,15 @@ class WikiLinkProcessor(InlineProcessor):
 
 MAX_NAME_WORDS = 6
 
+# Everyday phrases that hold a term's name but mean something else: "standard deviation" is not a
+# deviation from a procedure, nor a "heart rate monitor" a clinical monitor. Matched as names are, so
+# that the longer phrase wins, and never linked or marked.
+NOT_MENTIONS = [
+    "standard deviation", "mean deviation", "absolute deviation",
+    "network protocol", "communication protocol", "internet protocol", "diplomatic protocol",
+    "heart rate monitor", "blood pressure monitor", "glucose monitor", "computer monitor",
+]  # fmt: skip
+
 
 def is_abbreviation(name):
     """Whether a name is written as an abbreviation is ("CRO", "cGMP", "eCTD", "EOP2", "483"): one word
@@ -130,6 +139,8 @@ class Mentions:
         self.last_words = set()  # a name can only be mentioned where its last word is (candidates())
         for name, abbreviation, target, _ in sorted(entries, key=lambda entry: entry[3]):
             self.add(name, abbreviation, target)
+        for phrase in NOT_MENTIONS:
+            self.add(phrase, False, None)
 
     def add(self, name, abbreviation, target):
         words = [word for word, _, _ in words_in(name)]
@@ -143,7 +154,7 @@ class Mentions:
         elif len(name) >= 4:
             key = fold_all(words)
             senses = self.phrases.setdefault(" ".join(key), [])
-            if target not in senses:
+            if target is not None and target not in senses:  # None: a phrase of NOT_MENTIONS
                 senses.append(target)
             longest = min(len(key), MAX_NAME_WORDS)
             if self.first_words.get(key[0], 0) < longest:
@@ -163,7 +174,9 @@ class Mentions:
             if i < resume:
                 continue  # inside the mention just found
             match = self.match_at(i, words, folded, skip or ())
-            if match:
+            if match and not match[1]:  # a phrase of NOT_MENTIONS: none of its words is a mention
+                resume = i + match[0]
+            elif match:
                 n, targets = match
                 start, end = found_words[i][1], found_words[i + n - 1][2]
                 # Part of a reference such as "Directive 2001/83/EC": not a mention of a term.
@@ -193,13 +206,15 @@ class Mentions:
 
     def match_at(self, i, words, folded, skip):
         """(number of words, [targets]) of the longest mention starting at word `i` whose main sense
-        is not in `skip`, or None."""
+        is not in `skip`, (number of words, []) for a phrase of NOT_MENTIONS, or None."""
         phrases = self.phrases
         # Most words start no name: they can only be an abbreviation.
         longest = min(self.first_words.get(folded[i], 0), len(folded) - i)
         for n in range(longest, -1, -1):
             if n:
                 targets = phrases.get(" ".join(folded[i : i + n]))
+                if targets == []:
+                    return n, []  # NOT_MENTIONS
             elif longest and folded[i] in phrases:
                 return None  # the word is a name, already linked: not an abbreviation as well
             else:

@@ -133,7 +133,9 @@ def test_looking_only_where_a_name_can_end_finds_what_trying_every_word_finds():
         while i < len(words):
             match = mentions.match_at(i, words, folded, skip)
             start = spans[i][0]
-            if match and text[start - 2 : start - 1].isdigit() and text[start - 1] == "/":
+            if match and not match[1]:
+                i += match[0]  # "standard deviation": not a mention of a deviation
+            elif match and text[start - 2 : start - 1].isdigit() and text[start - 1] == "/":
                 i += 1  # part of a reference, "2001/83/EC"
             elif match:
                 found.append((i, match[1][0].slug))
@@ -184,3 +186,11 @@ def test_an_abbreviation_inside_a_reference_is_not_a_mention(make_term):
 
     assert term.body_html.count('href="/terms/ethics-committee/"') == 1
     assert "2001/83/EC" in term.body_html
+
+
+def test_an_everyday_phrase_that_holds_a_name_is_not_a_mention(make_term):
+    make_term("deviation", "Deviation")
+    term = make_term("essay", body="The standard deviation was small. A deviation was recorded.")
+
+    assert term.body_html.count('href="/terms/deviation/"') == 1
+    assert "standard deviation was" in term.body_html  # not linked

@@ -344,3 +344,9 @@ def test_a_get_to_the_json_endpoint_says_how_to_use_it(client, glossary):
 
     assert response.status_code == 405 and response["Allow"] == "POST"
     assert "POST" in response.json()["error"]
+
+
+def test_a_phrase_that_only_holds_a_name_is_not_marked(client, glossary):
+    text = "The standard deviation of the assay; the network protocol; a heart rate monitor. A deviation."
+
+    assert marked(explained(client, text)) == [("deviation", "deviation")]

@@ -18,7 +18,7 @@ from glossary.quiz.models import Quiz
 # Raise it when a change to rendering.py or words.py changes the HTML or the search words of text that
 # did not change: the next load then renders and indexes every entry again. (Only content and this
 # number decide what is rendered again.)
-RENDERER_VERSION = 4
+RENDERER_VERSION = 5
 
 DOCUMENTS = {Term: "terms", Comparison: "comparisons", Quiz: "quizzes"}
 
