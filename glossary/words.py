@@ -1,8 +1,8 @@
-"""Words as the glossary compares them: one tokenizer and one normal form.
+"""Words as the glossary compares them: one tokenizer (words_in) and one normal form (fold_all).
 
-Links between entries, search and "Explain this text" all find terms through these two functions,
-so that they agree: a word that search takes for a term's name is one a body links and a pasted
-text marks.
+Links between entries, search and "Explain this text" all find terms through them, so that they
+agree: a word that search takes for a term's name is one a body links and a pasted text marks.
+Search also matches the text of entries by stems (stem), built on the same folded words.
 """
 
 import functools
@@ -38,7 +38,7 @@ SPELLINGS = {
     "cancelled": "canceled", "travelling": "traveling", "sulphate": "sulfate", "sulphur": "sulfur",
     "paediatric": "pediatric", "anaemia": "anemia", "oedema": "edema", "haematology": "hematology",
     "haemoglobin": "hemoglobin", "oestrogen": "estrogen", "foetal": "fetal", "foetus": "fetus",
-    "aetiology": "etiology", "oncological": "oncologic", "judgement": "judgment", "grey": "gray",
+    "aetiology": "etiology", "judgement": "judgment", "grey": "gray",
     "practise": "practice", "manoeuvre": "maneuver", "aluminium": "aluminum",
 }  # fmt: skip
 
