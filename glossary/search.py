@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from glossary.models import SearchDocument, SearchName, SearchWord, Term, insert_rows
+from glossary.models import SearchDocument, SearchName, SearchWord, Term, in_batches, insert_rows
 from glossary.words import fold, key, stem, stems, words, words_in
 
 MAX_QUERY_LENGTH = 200
@@ -182,10 +182,7 @@ def write_index_batch(entries, new):
 def add_vocabulary(vocabulary):
     """Add the words (of names) not yet known, with their one-letter deletions, for typo correction."""
     vocabulary = sorted(w for w in vocabulary if len(w) <= 60)
-    known = set()
-    for start in range(0, len(vocabulary), 500):
-        chunk = vocabulary[start : start + 500]
-        known.update(SearchWord.objects.filter(word__in=chunk).values_list("word", flat=True))
+    known = set(in_batches(SearchWord.objects.values_list("word", flat=True), "word", vocabulary))
     insert_rows(
         SearchWord, [{"word": w, "variant": v} for w in vocabulary if w not in known for v in deletions(w)]
     )

@@ -59,28 +59,29 @@ def assert_no_sideways_scroll(page):
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
 
+def looks_right(page, artifacts, name):
+    """No axe violations, no sideways scrolling, and a screenshot called `name` to look at."""
+    assert_accessible(page)
+    assert_no_sideways_scroll(page)
+    shot(page, artifacts, name)
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_a_learner_finds_a_term_from_the_home_page(page, visit, size, artifacts):
     page.set_viewport_size(SIZES[size])
 
     visit("/")
     expect(page.locator("h1")).to_have_count(1)
-    assert_accessible(page)
-    assert_no_sideways_scroll(page)
-    shot(page, artifacts, f"home-{size}")
+    looks_right(page, artifacts, f"home-{size}")
 
     page.get_by_role("link", name="Browse the A–Z").click()
     expect(page.locator("h1")).to_have_text("A–Z index")
-    assert_accessible(page)
-    assert_no_sideways_scroll(page)
-    shot(page, artifacts, f"index-{size}")
+    looks_right(page, artifacts, f"index-{size}")
 
     page.get_by_role("link", name="Contract manufacturing organization", exact=True).click()
     expect(page).to_have_url(re.compile(r"/terms/cmo/$"))
     expect(page.locator("h1")).to_have_text("Contract manufacturing organization")
-    assert_accessible(page)
-    assert_no_sideways_scroll(page)
-    shot(page, artifacts, f"term-{size}")
+    looks_right(page, artifacts, f"term-{size}")
 
     page.locator(".prose a.term-link").first.click()
     expect(page).not_to_have_url(re.compile(r"/terms/cmo/$"))
@@ -115,9 +116,7 @@ def test_a_large_index_is_read_a_letter_and_a_page_at_a_time(page, visit, size, 
     page.get_by_role("navigation", name="Terms by letter").get_by_role("link", name="P").click()
     expect(page.locator("h2", has_text=re.compile("^P$"))).to_be_visible()
     expect(page.get_by_role("link", name="Phase 1 clinical trial")).to_be_visible()
-    assert_accessible(page)
-    assert_no_sideways_scroll(page)
-    shot(page, artifacts, f"index-large-{size}")
+    looks_right(page, artifacts, f"index-large-{size}")
 
     page.get_by_role("link", name="Next page").click()
     expect(page.get_by_text(re.compile("Page 2 of \\d+ under P"))).to_be_visible()
@@ -131,9 +130,7 @@ def test_the_definitions_page_is_accessible(page, visit, size, artifacts):
     visit("/definitions/")
 
     expect(page.locator("dt").first).to_be_visible()
-    assert_accessible(page)
-    assert_no_sideways_scroll(page)
-    shot(page, artifacts, f"definitions-{size}")
+    looks_right(page, artifacts, f"definitions-{size}")
 
 
 @pytest.mark.parametrize("path", ["/", "/terms/", "/terms/cdmo/"])
@@ -207,9 +204,7 @@ def test_a_learner_compares_a_cro_with_a_cmo(page, visit, size, artifacts):
     page.get_by_role("link", name="CRO vs CMO").click()
     expect(page.locator("h1")).to_have_text("CRO vs CMO")
     expect(page.get_by_role("rowheader", name="Who holds regulatory responsibility")).to_be_visible()
-    assert_accessible(page)
-    assert_no_sideways_scroll(page)
-    shot(page, artifacts, f"comparison-{size}")
+    looks_right(page, artifacts, f"comparison-{size}")
 
     page.get_by_role("link", name="Contract manufacturing organization").first.click()
     expect(page.locator("h1")).to_have_text("Contract manufacturing organization")
@@ -498,9 +493,7 @@ def test_the_advisor_answers_with_a_shareable_result(page, visit, size, artifact
 
     expect(page.locator("#advice-title")).to_have_text("What usually fits")
     assert "stage=" in page.url and "need=" in page.url
-    assert_accessible(page)
-    assert_no_sideways_scroll(page)
-    shot(page, artifacts, f"advisor-{size}")
+    looks_right(page, artifacts, f"advisor-{size}")
     shared = page.url
     page.goto(shared)
     expect(page.locator("#advice-title")).to_have_text("What usually fits")
@@ -552,9 +545,7 @@ def test_search_results_are_accessible(page, visit, size, artifacts):
     visit("/search/?q=CMO")
 
     expect(page.locator(".search-results li")).not_to_have_count(0)
-    assert_accessible(page)
-    assert_no_sideways_scroll(page)
-    shot(page, artifacts, f"search-results-{size}")
+    looks_right(page, artifacts, f"search-results-{size}")
 
 
 def test_a_term_link_previews_on_hover_and_focus(page, visit, artifacts):
@@ -647,9 +638,7 @@ def test_pasted_text_is_explained_as_it_changes_without_a_page_load(page, visit,
     expect(page.locator("#term-preview")).to_be_visible()
     expect(page.locator("#term-preview")).to_contain_text("Contract manufacturing organization")
     page.keyboard.press("Escape")
-    assert_accessible(page)
-    assert_no_sideways_scroll(page)
-    shot(page, artifacts, f"explain-{size}")
+    looks_right(page, artifacts, f"explain-{size}")
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -666,17 +655,13 @@ def test_a_learner_goes_on_from_a_comparison_and_is_told_when_terms_do_not_compa
     assert compared.bounding_box()["y"] < 1000
     if size == "desktop":
         expect(page.locator(".entry-header .compared-with")).to_be_hidden()
-    assert_accessible(page)
-    assert_no_sideways_scroll(page)
-    shot(page, artifacts, f"term-compared-with-{size}")
+    looks_right(page, artifacts, f"term-compared-with-{size}")
 
     compared.get_by_role("link", name="CMO vs CDMO").click()
     expect(page.locator("h1")).to_have_text("CMO vs CDMO")
     others = page.get_by_role("region", name="Other comparisons of these terms")
     expect(others.get_by_role("link", name="CDMO vs CRO")).to_be_visible()
-    assert_accessible(page)
-    assert_no_sideways_scroll(page)
-    shot(page, artifacts, f"comparison-others-{size}")
+    looks_right(page, artifacts, f"comparison-others-{size}")
 
     others.get_by_role("link", name="CDMO vs CRO").click()
     expect(page.locator("h1")).to_have_text("CDMO vs CRO")
@@ -687,9 +672,7 @@ def test_a_learner_goes_on_from_a_comparison_and_is_told_when_terms_do_not_compa
     expect(page.locator("table")).to_have_count(0)
     suggested = page.get_by_role("region", name="Compare CDMO with a term of its kind")
     expect(suggested.get_by_role("link", name="CDMO vs CMO")).to_be_visible()
-    assert_accessible(page)
-    assert_no_sideways_scroll(page)
-    shot(page, artifacts, f"comparison-not-comparable-{size}")
+    looks_right(page, artifacts, f"comparison-not-comparable-{size}")
 
     suggested.get_by_role("link", name="CDMO vs CMO").click()
     expect(page.locator("h1")).to_have_text("CMO vs CDMO")
@@ -809,12 +792,8 @@ def test_a_reader_reports_a_problem_and_reads_about_the_glossary(page, visit, si
 
     expect(page.locator("h1")).to_have_text("Thank you")
     expect(page.locator(".report-sent")).to_have_text("The second source link is broken.")
-    assert_accessible(page)
-    assert_no_sideways_scroll(page)
-    shot(page, artifacts, f"report-thanks-{size}")
+    looks_right(page, artifacts, f"report-thanks-{size}")
 
     page.get_by_role("link", name="About this glossary").click()
     expect(page.locator("h1")).to_have_text("About this glossary")
-    assert_accessible(page)
-    assert_no_sideways_scroll(page)
-    shot(page, artifacts, f"about-{size}")
+    looks_right(page, artifacts, f"about-{size}")

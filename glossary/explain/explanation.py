@@ -152,12 +152,11 @@ def jargon(text, marks):
     starts = [m.start for m in marks]  # in order
     words = words_in(text)
     lowercase = {word for word, _, _ in words if word.islower()}
-    shouted = {
-        i
-        for i in range(len(words) - 2)
-        if all(w.isupper() and len(w) > 1 for w, _, _ in words[i : i + 3])
-        for i in range(i, i + 3)
-    }
+    capitals = [word.isupper() and len(word) > 1 for word, _, _ in words]
+    shouted = set()  # the words of a run of three or more in capitals
+    for i in range(len(words) - 2):
+        if all(capitals[i : i + 3]):
+            shouted.update((i, i + 1, i + 2))
     found = []
     for index, (word, start, end) in enumerate(words):
         if not (
