@@ -60,10 +60,11 @@ def free_port():
 
 
 class Gunicorn:
-    """gunicorn with the project's gunicorn.conf.py on 127.0.0.1 (2 workers by default), stopped with SIGTERM."""
+    """gunicorn with the project's gunicorn.conf.py on 127.0.0.1, stopped with SIGTERM. It starts as
+    many workers as that file gives a fresh install (twice the cores, plus one) unless told `workers`."""
 
     def __init__(
-        self, work, cache_url="", own_site_url=False, workers=2, behind_proxy=False, database_url=""
+        self, work, cache_url="", own_site_url=False, workers=None, behind_proxy=False, database_url=""
     ):
         """`own_site_url`: SITE_URL is the server's own address (canonical links point at it);
         `behind_proxy`: clients are told apart by X-Forwarded-For, as behind a load balancer."""
@@ -71,8 +72,9 @@ class Gunicorn:
         env = {
             **environment(work, cache_url, database_url),
             "BIND": self.base[7:],
-            "WEB_CONCURRENCY": str(workers),
         }
+        if workers:
+            env["WEB_CONCURRENCY"] = str(workers)
         env["BEHIND_PROXY"] = "1" if behind_proxy else "0"
         if own_site_url:
             env["SITE_URL"] = self.base

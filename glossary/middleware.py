@@ -84,11 +84,12 @@ def cached_by(**params):
 class PublicPageCacheMiddleware:
     """Serve anonymous GET requests from the cache, and let browsers revalidate with ETag.
 
-    A page is kept with the content version it was built under, and served only while that is the
-    version still: every load and admin save changes it, so on the next request after a change every
-    worker on every machine builds the page anew. Keys are the path and the query parameters the
-    view declares (cached_by), never the Host header: pages take their absolute addresses from
-    SITE_URL.
+    Each process keeps the pages it served in its own memory (the default cache, bounded), each with
+    the content version it was built under, and serves one only while that is the version still
+    (ContentVersion.latest(), read on every request): every load and admin save changes it, so on
+    the next request after a change every worker on every machine builds the page anew. Keys are the
+    path and the query parameters the view declares (cached_by), never the Host header: pages take
+    their absolute addresses from SITE_URL.
     """
 
     def __init__(self, get_response):
@@ -98,12 +99,13 @@ class PublicPageCacheMiddleware:
         key = self.key(request) if self.cacheable_request(request) else None
         if key is None:
             return self.get_response(request)
-        version, kept = self.lookup(key)
+        version = ContentVersion.latest()
         etag = f'"{version}-{key[-16:]}"'
-        if etag in request.headers.get("If-None-Match", ""):
+        if etag in request.META.get("HTTP_IF_NONE_MATCH", ""):
             response = HttpResponseNotModified()
             response["ETag"] = etag
             return response
+        kept = cache.get(key)
         if kept and kept[0] == version:
             response = kept[1]
         else:
@@ -134,15 +136,6 @@ class PublicPageCacheMiddleware:
                 kept.append((name, value))
         digest = hashlib.sha256(f"{request.path}?{urlencode(kept)}".encode()).hexdigest()
         return f"page:{request.method}:{digest}"
-
-    @staticmethod
-    def lookup(key):
-        """(the content version, what the cache holds for `key`): one round trip to a shared cache."""
-        if ContentVersion.shared():
-            found = cache.get_many([ContentVersion.CACHE_KEY, key])
-            version = found.get(ContentVersion.CACHE_KEY) or ContentVersion.new_token(only_if_missing=True)
-            return version, found.get(key)
-        return ContentVersion.read()[0], cache.get(key)
 
     @staticmethod
     def cacheable_request(request):

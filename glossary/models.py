@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from itertools import groupby
 
 import reversion
+from django.conf import settings
+from django.core.cache import caches
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import connection, connections, models, router, transaction
@@ -994,8 +996,8 @@ class ContentVersion(models.Model):
 
     One row. A load that changes something increases it once, as it commits; so does every other
     transaction that saves content (apps.py). The page cache (middleware.py) checks it on every
-    request, here or, with Redis, as a token in the cache, so a change reaches every worker on every
-    machine at once.
+    request (latest()), here or, with Redis, as a token in the shared cache, so a change reaches every
+    worker on every machine at once.
     """
 
     number = models.PositiveBigIntegerField(default=1)
@@ -1037,26 +1039,30 @@ class ContentVersion(models.Model):
         if cls.shared():
             transaction.on_commit(cls.new_token)
 
-    # With a cache shared by every instance (Redis), the version the page cache checks lives there
-    # too, so that one round trip fetches it with the page (middleware.py): a random token, replaced
-    # when a change commits. Should a change fail to publish one (a crash between commit and
-    # publish), the token still expires: no page is stale for longer than CACHE_TIMEOUT.
+    # With a cache shared by every instance (Redis), the version the page cache checks lives there,
+    # because one small read from Redis costs less than a query: a random token, replaced when a
+    # change commits. Should a change fail to publish one (a crash between commit and publish), the
+    # token still expires: no page is stale for longer than CACHE_TIMEOUT.
     CACHE_KEY = "content-version"
     CACHE_TIMEOUT = 60 * 60
 
     @staticmethod
     def shared():
-        from django.core.cache import caches
-        from django.core.cache.backends.redis import RedisCache
+        return "shared" in settings.CACHES
 
-        return isinstance(caches["default"], RedisCache)
+    @classmethod
+    def latest(cls):
+        """What the page cache checks a kept page against, on every request: the token in the shared
+        cache when there is one (made on first use), else the number in the database."""
+        if cls.shared():
+            return caches["shared"].get(cls.CACHE_KEY) or cls.new_token(only_if_missing=True)
+        return cls.read()[0]
 
     @classmethod
     def new_token(cls, only_if_missing=False):
         """Put a new version token in the shared cache (every page cached so far is then stale);
         `only_if_missing`: unless one is there. Returns the token in the cache."""
-        from django.core.cache import cache
-
+        cache = caches["shared"]
         token = secrets.token_hex(8)
         if only_if_missing:
             return token if cache.add(cls.CACHE_KEY, token, cls.CACHE_TIMEOUT) else cache.get(cls.CACHE_KEY)

@@ -170,32 +170,33 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The page cache (glossary/middleware.py). With several instances, point CACHE_URL at a shared Redis
-# (redis://host:6379/0); without it each process keeps its own pages in memory. Either way a content
-# change reaches every reader on the next request, because cache keys carry the content version.
+# Pages (glossary/middleware.py) are kept in each process's memory.
+# With several instances, CACHE_URL names one Redis that all of them share (redis://host:6379/0): it
+# holds the content version every cached page is checked against, so a change reaches every reader on
+# the next request, and the rate limits' counters. Without it the version is read from the database.
 _cache_url = env("CACHE_URL")
-if _cache_url.startswith(("redis://", "rediss://")):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
-elif _cache_url == "dummy://":
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
-elif _cache_url == "" and DEBUG:
+_shared_cache = _cache_url.startswith(("redis://", "rediss://"))
+if not _shared_cache and _cache_url not in ("", "locmem://", "dummy://"):
+    raise ImproperlyConfigured(f"CACHE_URL must be redis://…, locmem:// or dummy://, not {_cache_url!r}.")
+if _cache_url == "dummy://" or (_cache_url == "" and DEBUG):
     # While developing, templates change under a running server: don't keep pages.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
-elif _cache_url in ("", "locmem://"):
+else:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            # A bound on each process's memory: 1,000 pages of about 30 KB.
+            # A bound on each process's memory: 1,000 pages of about 35 KB.
             "OPTIONS": {"MAX_ENTRIES": 1000},
         }
     }
-else:
-    raise ImproperlyConfigured(f"CACHE_URL must be redis://…, locmem:// or dummy://, not {_cache_url!r}.")
+if _shared_cache:
+    # Django's Redis backend, keeping one redis-py client (glossary/cache.py).
+    CACHES["shared"] = {"BACKEND": "glossary.cache.RedisCache", "LOCATION": _cache_url}
 # The rate limits' counters: the shared Redis when there is one, else each process's memory; never
 # the dummy cache, which would keep no count.
 CACHES["limits"] = (
-    {**CACHES["default"], "KEY_PREFIX": "limits"}
-    if CACHES["default"]["BACKEND"].endswith("RedisCache")
+    {**CACHES["shared"], "KEY_PREFIX": "limits"}
+    if _shared_cache
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "limits"}
 )
 

@@ -2,6 +2,7 @@ import os
 import shutil
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.contrib.auth.models import User
@@ -170,11 +171,15 @@ def term_form(term, **changes):
 
 
 @pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """Each test starts with no requests counted against any client."""
+def fresh_rate_limits(monkeypatch):
+    """Each test starts with no requests counted against any client, and the limits' clock stands
+    still at the start of an hour: a test's requests never straddle two counting windows."""
     from django.core.cache import caches
 
+    from glossary import throttle
+
     caches["limits"].clear()
+    monkeypatch.setattr(throttle, "time", SimpleNamespace(time=lambda: 500_000 * 3600 + 1.0))
 
 
 @pytest.fixture

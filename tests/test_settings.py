@@ -74,15 +74,18 @@ def test_an_https_site_url_passes_the_deployment_checks():
 
 
 @pytest.mark.parametrize(
-    "cache_url, counted_in",
+    "cache_url, pages_in, counted_in",
     [
-        ("", "LocMemCache"),
-        ("locmem://", "LocMemCache"),
-        ("dummy://", "LocMemCache"),  # the page cache may be off; the rate limits still count
-        ("redis://127.0.0.1:6379/0", "RedisCache"),
+        ("", "LocMemCache", "LocMemCache"),
+        ("locmem://", "LocMemCache", "LocMemCache"),
+        ("dummy://", "DummyCache", "LocMemCache"),  # the page cache may be off; the rate limits still count
+        # Pages stay in each process; the shared Redis holds the content version and the counters.
+        ("redis://127.0.0.1:6379/0", "LocMemCache", "RedisCache"),
     ],
 )
-def test_every_cache_setting_passes_the_deployment_checks_and_keeps_rate_limits(cache_url, counted_in):
+def test_every_cache_setting_passes_the_deployment_checks_and_keeps_rate_limits(
+    cache_url, pages_in, counted_in
+):
     environment = {
         "PATH": os.environ["PATH"],
         "SECRET_KEY": "k3y-" + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOP",
@@ -96,9 +99,11 @@ def test_every_cache_setting_passes_the_deployment_checks_and_keeps_rate_limits(
         capture_output=True,
         text=True,
     )
-    limits = django(
-        "from django.conf import settings; print(settings.CACHES['limits']['BACKEND'])", **environment
+    caches = django(
+        "from django.conf import settings; print(settings.CACHES['default']['BACKEND'], settings.CACHES['limits']['BACKEND'])",
+        **environment,
     )
 
     assert check.returncode == 0, check.stdout + check.stderr
-    assert limits.stdout.strip().endswith(counted_in)
+    pages, limits = caches.stdout.split()
+    assert pages.endswith(pages_in) and limits.endswith(counted_in)
