@@ -7,11 +7,12 @@
 Each size gets its own SQLite database under /tmp: the real content/ is loaded (so the term page,
 the comparison and the quiz are real pages), then generated terms (bench/search.py's generator,
 indexed with index_terms()) bring it to N terms. collectstatic writes to a temporary STATIC_ROOT, and
-each page's exact bytes are written there too, as a static file. gunicorn, with gunicorn.conf.py and
-2 sync workers on 127.0.0.1, serves both as a fresh production install would: DEBUG off, SECRET_KEY
-and ALLOWED_HOSTS set, nothing else (so the page cache is each process's memory). With
-BENCH_DATABASE=postgres (`make bench DATABASE=postgres`) it runs on PostgreSQL with Redis as the
-shared page cache, the scale-out layout of docs/deploy.md.
+each page's exact bytes are written there too, as a static file. gunicorn, with gunicorn.conf.py
+(as many sync workers as it gives a fresh install: twice the cores, plus one) on 127.0.0.1, serves
+both as a fresh production install would: DEBUG off, SECRET_KEY and ALLOWED_HOSTS set, nothing else
+(so each process keeps its pages in memory and reads the content version from the database). With
+BENCH_DATABASE=postgres (`make bench DATABASE=postgres`) it runs on PostgreSQL with Redis shared,
+the scale-out layout of docs/deploy.md: the content version is read from Redis instead.
 `wrk -t2 -c16 -d10s --latency` measures each page, then its static twin, in the same run; on a shared
 machine the ratio is the figure that counts (issue 8's target: a term page at 0.9 or better). With
 --rounds, every pair is run that many times and the medians are shown (the ratio is the median of the
@@ -227,7 +228,9 @@ def main():
         args.sizes[0], args.duration, not args.no_rendered, args.rounds
     )
     layout = (
-        "PostgreSQL, Redis page cache" if on_postgres() else "SQLite, each process's memory as page cache"
+        "PostgreSQL, the content version in Redis"
+        if on_postgres()
+        else "SQLite, the content version in the database"
     )
     print(
         f"\n{terms:,} terms on {layout} (generated ones inserted and indexed in {built:.1f} s); "

@@ -74,7 +74,7 @@ def setup(work):
 
 
 def fill(terms):
-    from glossary.models import Alias, Term
+    from glossary.models import Alias, Term, refresh_statistics
     from glossary.search import index_terms
 
     Term.objects.bulk_create(
@@ -91,6 +91,7 @@ def fill(terms):
     all_ids = list(ids.values())
     for i in range(0, len(all_ids), 5000):
         index_terms(all_ids[i : i + 5000])
+    refresh_statistics()  # as a large load does
 
 
 def queries(terms, count, seed=11):

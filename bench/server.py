@@ -30,7 +30,7 @@ def environment(work, cache_url="", database_url=""):
 
 def on_postgres():
     """`make bench DATABASE=postgres` runs every benchmark on a throwaway PostgreSQL server, and
-    serves pages with a throwaway Redis as the shared cache: the scale-out layout of docs/deploy.md."""
+    serves pages with a throwaway Redis shared by the workers: the scale-out layout of docs/deploy.md."""
     return os.environ.get("BENCH_DATABASE") == "postgres"
 
 
@@ -49,7 +49,7 @@ def fresh_database(work):
 
 
 def shared_cache():
-    """The page cache of the layout benchmarked: Redis on PostgreSQL, else each process's memory."""
+    """CACHE_URL of the layout benchmarked: the throwaway Redis on PostgreSQL, else none."""
     return os.environ["REDIS_URL"] if on_postgres() else ""
 
 

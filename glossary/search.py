@@ -134,14 +134,6 @@ def write_index(entries, new=frozenset()):
     entries = list(entries)
     for start in range(0, len(entries), BATCH):
         write_index_batch(entries[start : start + BATCH], new)
-    if len(entries) > ANALYZE_AFTER and connection.vendor == "postgresql":
-        # Without statistics on the new rows PostgreSQL's planner scans every document for a search
-        # that matches none (a second at 10,000 terms) until autovacuum gets round to them.
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE glossary_searchdocument, glossary_searchname, glossary_searchword")
-
-
-ANALYZE_AFTER = 200  # rows written in one go: a load, not an admin save
 
 
 def write_index_batch(entries, new):

@@ -7,6 +7,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from glossary.content import load_content
 from glossary.models import Alias, Category, Source, Term
 from tests.conftest import problems_of, term_file
 
@@ -74,6 +75,31 @@ def test_it_renders_wikilinks_with_default_and_custom_labels(good):
     assert '">CRO</a>' in html
     assert "a research partner&#39;s</a>" in html or "a research partner's</a>" in html
     assert "[[" not in html
+
+
+def planned_rows(table):
+    """How many rows the database's query planner believes `table` holds; None if it never looked."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+            rows = cursor.fetchone()[0]
+            return rows if rows >= 0 else None
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if not cursor.fetchone():
+            return None
+        cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = %s", [table])
+        row = cursor.fetchone()
+        return int(row[0].split()[0]) if row else None
+
+
+def test_a_large_load_leaves_the_database_planning_for_the_rows_it_wrote(content, db):
+    for n in range(250):
+        content.write(f"term-{n}", term_file(f"Term number {n}", related=f"[term-{(n + 1) % 250}]"))
+
+    load_content(content.path)
+
+    assert planned_rows("glossary_term") == 250
+    assert planned_rows("glossary_term_related") == 250
 
 
 def test_a_second_run_over_unchanged_content_writes_nothing(good):

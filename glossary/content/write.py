@@ -27,6 +27,7 @@ from glossary.models import (
     Term,
     insert_rows,
     lock_content,
+    refresh_statistics,
 )
 from glossary.quiz.models import ADVISOR_SLUG, Advisor, Option, Quiz
 from glossary.search import write_index
@@ -66,6 +67,13 @@ class Report:
     def changed(self):
         return any(c.changed for c in self.counts.values())
 
+    @property
+    def written(self):
+        return sum(len(c.created) + len(c.updated) + len(c.removed) for c in self.counts.values())
+
+
+LARGE_LOAD = 200  # entries written: enough to change how the tables are best read (refresh_statistics)
+
 
 def write_plan(content, plan, dry_run=False, **options):
     """Write `plan` (for `content`, made with `options`); returns the Report."""
@@ -99,6 +107,8 @@ def write_plan(content, plan, dry_run=False, **options):
         if dry_run:  # the same path as a real load, so the report is exact; then nothing is kept
             changes.clear()
             transaction.set_rollback(True)
+        elif report.written > LARGE_LOAD:
+            refresh_statistics()
     return report
 
 
