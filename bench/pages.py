@@ -148,23 +148,26 @@ def wrk(server, path, duration="10s"):
 
 
 def worker_memory(server):
-    """The resident memory of the server's workers, in MB."""
+    """The resident memory of each of the server's workers, in MB: {process id: MB}."""
     children = subprocess.run(["pgrep", "-P", str(server.process.pid)], capture_output=True, text=True)
-    total = 0
+    memory = {}
     for pid in children.stdout.split():
         status = Path(f"/proc/{pid}/status").read_text()
-        total += int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1))
-    return total / 1024
+        memory[pid] = int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024
+    return memory
 
 
 def junk_growth(server, path, count=3000):
     """How much the workers grow (MB) serving `path` with `count` different junk query strings:
-    the page cache keeps one entry for all of them (middleware.cached_by)."""
+    the page cache keeps one entry for all of them (middleware.cached_by). Only workers that live
+    through the whole run count: gunicorn replaces each after about 50,000 requests, and a new one
+    starts smaller."""
     before = worker_memory(server)
     for n in range(count):
         with urllib.request.urlopen(f"{server.base}{path}?utm_source=mail&n={n}", timeout=30) as response:
             response.read()
-    return worker_memory(server) - before
+    after = worker_memory(server)
+    return sum(after[pid] - before[pid] for pid in before if pid in after)
 
 
 def measure(size, duration, rendered, rounds):
