@@ -70,10 +70,13 @@ CONTENT_LOCK_KEY = 7_311_402  # any number that no other advisory lock on the da
 
 
 def refresh_statistics():
-    """Have the database's query planner look at the glossary's tables again (ANALYZE), after a
-    write large enough to change their shape. Until then it plans for the tables it last saw: on
-    PostgreSQL, after 10,000 new terms, a term page took three times as long to build until
-    autovacuum came round, and a search that matched nothing scanned every document."""
+    """Have PostgreSQL's query planner look at the glossary's tables again (ANALYZE), after a write
+    large enough to change their shape. Until then it plans for the tables it last saw: after 10,000
+    new terms, a term page took three times as long to build until autovacuum came round, and a
+    search that matched nothing scanned every document. SQLite is left as it is: it plans these
+    queries as well without statistics, and Explain this text ran 10% slower with them."""
+    if connection.vendor != "postgresql":
+        return
     tables = apps.get_app_config("glossary").get_models(include_auto_created=True)
     with connection.cursor() as cursor:
         for model in tables:

@@ -92,14 +92,16 @@ def planned_rows(table):
         return int(row[0].split()[0]) if row else None
 
 
-def test_a_large_load_leaves_the_database_planning_for_the_rows_it_wrote(content, db):
+def test_a_large_load_leaves_postgresql_planning_for_the_rows_it_wrote(content, db):
     for n in range(250):
         content.write(f"term-{n}", term_file(f"Term number {n}", related=f"[term-{(n + 1) % 250}]"))
 
     load_content(content.path)
 
-    assert planned_rows("glossary_term") == 250
-    assert planned_rows("glossary_term_related") == 250
+    # SQLite plans the site's queries as well without statistics, and is left without them.
+    expected = 250 if connection.vendor == "postgresql" else None
+    assert planned_rows("glossary_term") == expected
+    assert planned_rows("glossary_term_related") == expected
 
 
 def test_a_second_run_over_unchanged_content_writes_nothing(good):
