@@ -5,7 +5,7 @@
     .venv/bin/python -m bench.lighthouse --presets mobile --keep /tmp/lh-reports
 
 A temporary SQLite database is migrated and loaded with the real content/, static files are collected
-into a temporary folder, and gunicorn (2 workers on 127.0.0.1, DEBUG off) serves the site. Lighthouse
+into a temporary folder, and gunicorn (its default workers on 127.0.0.1, DEBUG off) serves the site. Lighthouse
 runs against it with Chromium (CHROME_PATH, default /usr/bin/chromium) and its default simulated
 throttling, one page at a time; a run that fails to load (NO_NAVSTART and the like) is retried. The
 script prints a Markdown table of the four category scores and, under it, every audit below 1.0.
