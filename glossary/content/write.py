@@ -48,8 +48,12 @@ class Counts:
     missing: list = field(default_factory=list)  # file deleted: kept until --prune
 
     @property
+    def written(self):
+        return len(self.created) + len(self.updated) + len(self.removed)
+
+    @property
     def changed(self):
-        return bool(self.created or self.updated or self.removed)
+        return self.written > 0
 
     @classmethod
     def of(cls, steps):
@@ -65,11 +69,11 @@ class Report:
 
     @property
     def changed(self):
-        return any(c.changed for c in self.counts.values())
+        return self.written > 0
 
     @property
     def written(self):
-        return sum(len(c.created) + len(c.updated) + len(c.removed) for c in self.counts.values())
+        return sum(c.written for c in self.counts.values())
 
 
 LARGE_LOAD = 200  # entries written: enough to change how the tables are best read (refresh_statistics)
